@@ -1,0 +1,191 @@
+"""Build editions: slice, render, print to PDF, write; skip what has not changed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import jinja2
+
+from briefings import __version__
+from briefings.editions import (
+    SNAPSHOT, Edition, edition_folder, editions, pdf_name, read_edition, write_edition,
+    write_file,
+)
+from briefings.errors import UserError
+from briefings.load import KnowledgeBase, load
+from briefings.render import get_env, note_context, render_note, template_dirs, templates_digest
+from briefings.scope import take_slice
+
+
+@dataclass
+class BuildReport:
+    """What a build did."""
+
+    built: list[Edition] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    pages: int = 0
+    bytes: int = 0
+
+
+@dataclass(frozen=True)
+class _Pending:
+    briefing: str
+    number: int
+    inputs: str
+    web: str
+    print_html: str
+    snapshot: bytes
+    title: str
+    tlp: str
+
+
+def build(  # noqa: PLR0913
+    *,
+    seeds: Path,
+    templates: Path | None,
+    out: Path,
+    date: str,
+    force: bool = False,
+    jobs: int | None = None,
+    only: Sequence[str] = (),
+    progress: Callable[[str, int, int], None] | None = None,
+) -> BuildReport:
+    """Build the edition of ``date`` of each briefing (or of those in ``only``)."""
+    kb = load(seeds)
+    wanted = _wanted(kb, only)
+    env = get_env(templates)
+    tdigest = templates_digest(templates)
+    report = BuildReport()
+    pending: list[_Pending] = []
+    for briefing_id in wanted:
+        part = take_slice(kb, briefing_id)
+        inputs = hashlib.sha256(f"{part.digest()}|{tdigest}|{__version__}".encode()).hexdigest()
+        existing = read_edition(edition_folder(out, briefing_id, date))
+        if existing and existing.inputs == inputs and not force:
+            report.skipped.append(briefing_id)
+            continue
+        number = existing.number if existing else _next_number(out, briefing_id)
+        html = {
+            medium: _render(env, note_context(
+                part, as_of=date, edition=number, changes=[], medium=medium,
+            ))
+            for medium in ("web", "print")
+        }
+        snapshot = json.dumps(part.to_json(), indent=1, ensure_ascii=False, sort_keys=True)
+        pending.append(_Pending(
+            briefing_id, number, inputs, html["web"], html["print"], snapshot.encode(),
+            part.briefing.title, part.briefing.tlp,
+        ))
+    pdfs = _print_all(pending, template_dirs(templates), jobs, progress)
+    built_at = _build_time()
+    for item, (pdf, pages) in zip(pending, pdfs, strict=True):
+        edition = write_edition(
+            out,
+            briefing=item.briefing,
+            date=date,
+            files={
+                "index.html": item.web.encode(),
+                pdf_name(item.briefing, date): pdf,
+                SNAPSHOT: item.snapshot,
+            },
+            manifest={
+                "edition": item.number, "inputs": item.inputs, "version": __version__,
+                "title": item.title, "tlp": item.tlp, "pages": pages, "built": built_at,
+            },
+        )
+        report.built.append(edition)
+        report.pages += pages
+        report.bytes += sum(edition.files.values())
+    if report.built or not (out / "index.html").exists():
+        write_archive(env, out)
+    return report
+
+
+def write_archive(env: jinja2.Environment, out: Path) -> None:
+    """``OUT/index.html``: every edition of every briefing, newest first."""
+    by_briefing: dict[str, list[Edition]] = {}
+    for edition in editions(out):
+        by_briefing.setdefault(edition.briefing, []).append(edition)
+    shelves = [
+        {"id": b, "title": e[-1].title, "editions": sorted(e, key=lambda x: x.date, reverse=True)}
+        for b, e in sorted(by_briefing.items())
+    ]
+    html = _render(env, {"briefings": shelves, "pdf_name": pdf_name}, "archive.html")
+    write_file(out / "index.html", html.encode())
+
+
+def _wanted(kb: KnowledgeBase, only: Sequence[str]) -> list[str]:
+    known = kb["briefings"]
+    unknown = [b for b in only if b not in known]
+    if unknown:
+        raise UserError(
+            f"no briefing with id {', '.join(map(repr, unknown))}; "
+            f"the briefings are: {', '.join(known) or 'none'}"
+        )
+    return list(only) or list(known)
+
+
+def _next_number(out: Path, briefing: str) -> int:
+    return max((e.number for e in editions(out, briefing)), default=0) + 1
+
+
+def _render(env: jinja2.Environment, context: object, name: str | None = None) -> str:
+    try:
+        if name is None:
+            return render_note(env, context)  # type: ignore[arg-type]
+        return env.get_template(name).render(context)  # type: ignore[arg-type]
+    except jinja2.TemplateSyntaxError as exc:
+        raise UserError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise UserError(f"template error: {exc}") from None
+
+
+def _print_all(
+    pending: list[_Pending],
+    asset_dirs: list[Path],
+    jobs: int | None,
+    progress: Callable[[str, int, int], None] | None,
+) -> list[tuple[bytes, int]]:
+    if not pending:
+        return []
+    from briefings.pdf import write_pdf  # WeasyPrint loads only when there is a PDF to make
+
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(pending)))
+    results: list[tuple[bytes, int] | None] = [None] * len(pending)
+    if jobs == 1:
+        for index, item in enumerate(pending):
+            results[index] = write_pdf(item.print_html, asset_dirs=asset_dirs)
+            if progress:
+                progress(item.briefing, index + 1, len(pending))
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            futures = {
+                pool.submit(write_pdf, item.print_html, asset_dirs=asset_dirs): index
+                for index, item in enumerate(pending)
+            }
+            for done, future in enumerate(as_completed(futures), 1):
+                index = futures[future]
+                results[index] = future.result()
+                if progress:
+                    progress(pending[index].briefing, done, len(pending))
+    return [r for r in results if r is not None]
+
+
+def _build_time() -> str:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
+    return moment.replace(microsecond=0).isoformat()
+
+
+__all__ = ["BuildReport", "build", "write_archive"]

@@ -1,0 +1,143 @@
+"""The output folder: the one place that knows its layout.
+
+```
+OUT/index.html                         the archive: every edition
+OUT/<briefing>/<date>/index.html       the web edition
+OUT/<briefing>/<date>/<id>-<date>.pdf  the PDF
+OUT/<briefing>/<date>/snapshot.json    the slice it was built from
+OUT/<briefing>/<date>/manifest.json    edition number, inputs hash, files, ...
+```
+
+An edition is written to a temporary folder beside its place and moved in whole;
+nothing is ever written outside ``OUT``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from briefings.errors import UserError
+
+MANIFEST = "manifest.json"
+SNAPSHOT = "snapshot.json"
+_SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One written edition, as its manifest records it."""
+
+    briefing: str
+    date: str
+    number: int
+    title: str
+    tlp: str
+    inputs: str
+    files: dict[str, int]
+    folder: Path
+
+    @property
+    def html(self) -> Path:
+        return self.folder / "index.html"
+
+    @property
+    def pdf(self) -> Path:
+        return self.folder / pdf_name(self.briefing, self.date)
+
+
+def pdf_name(briefing: str, date: str) -> str:
+    return f"{briefing}-{date}.pdf"
+
+
+def edition_folder(out: Path, briefing: str, date: str) -> Path:
+    for part in (briefing, date):
+        if not _SAFE_NAME.match(part):
+            raise UserError(f"refusing to write outside {out}: unsafe name {part!r}")
+    return out / briefing / date
+
+
+def read_edition(folder: Path) -> Edition | None:
+    """The edition in ``folder``, or None if there is none (or it is unreadable)."""
+    try:
+        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        return Edition(
+            briefing=data["briefing"], date=data["date"], number=int(data["edition"]),
+            title=data["title"], tlp=data["tlp"], inputs=data["inputs"],
+            files=dict(data["files"]), folder=folder,
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def editions(out: Path, briefing: str | None = None) -> list[Edition]:
+    """Every edition in ``out`` (of one briefing, if given), oldest first."""
+    found: list[Edition] = []
+    if not out.is_dir():
+        return found
+    folders = [out / briefing] if briefing else sorted(p for p in out.iterdir() if p.is_dir())
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for dated in sorted(folder.iterdir()):
+            if dated.is_dir() and not dated.name.startswith(".") and (e := read_edition(dated)):
+                found.append(e)
+    return sorted(found, key=lambda e: (e.briefing, e.date))
+
+
+def write_edition(
+    out: Path, *, briefing: str, date: str, files: dict[str, bytes], manifest: dict[str, Any]
+) -> Edition:
+    """Write an edition's files and manifest into place, all or nothing."""
+    final = edition_folder(out, briefing, date)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    temporary = Path(tempfile.mkdtemp(prefix=f".{date}-", dir=final.parent))
+    try:
+        sizes = {}
+        for name, content in files.items():
+            if not _SAFE_NAME.match(name):
+                raise UserError(f"refusing to write an unsafe file name {name!r}")
+            (temporary / name).write_bytes(content)
+            sizes[name] = len(content)
+        record = {**manifest, "briefing": briefing, "date": date, "files": sizes}
+        (temporary / MANIFEST).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+        _swap_in(temporary, final)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    edition = read_edition(final)
+    assert edition is not None
+    return edition
+
+
+def _swap_in(temporary: Path, final: Path) -> None:
+    if not final.exists():
+        temporary.rename(final)
+        return
+    old = final.with_name(f".{final.name}-old-{os.getpid()}")
+    final.rename(old)
+    try:
+        temporary.rename(final)
+    except BaseException:
+        old.rename(final)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def write_file(path: Path, content: bytes) -> None:
+    """Write one file by moving a finished temporary file over it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+        Path(name).replace(path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,160 @@
+"""Load the knowledge base: every YAML file below the seeds folder, validated whole.
+
+All problems of a run are collected and raised together as one
+:class:`~briefings.errors.InvalidKnowledgeBase`, each naming ``file:line:col``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from briefings.errors import InvalidKnowledgeBase, Problem, UserError
+from briefings.model import COLLECTIONS, REFERENCES, Item
+from briefings.reader import Located, ReadError, read_yaml
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Every collection as ``{id: item}``, in file order."""
+
+    collections: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def __getitem__(self, collection: str) -> dict[str, Any]:
+        return self.collections[collection]
+
+
+def yaml_files(seeds: Path) -> list[Path]:
+    """The knowledge-base files below ``seeds``, in a stable order."""
+    if not seeds.is_dir():
+        raise UserError(f"{seeds}: no such folder (the seeds folder holds the YAML files)")
+    return sorted(
+        p for p in seeds.rglob("*")
+        if p.suffix in {".yaml", ".yml"} and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(seeds).parts)
+    )
+
+
+def load(seeds: Path) -> KnowledgeBase:
+    """Read, validate and cross-check the knowledge base below ``seeds``."""
+    problems: list[Problem] = []
+    items: dict[str, dict[str, Any]] = {name: {} for name in COLLECTIONS}
+    places: dict[tuple[str, str], tuple[str, Located, tuple]] = {}
+    for path in yaml_files(seeds):
+        name = _display(path)
+        try:
+            doc = read_yaml(path)
+        except ReadError as exc:
+            problems.append(Problem(name, exc.line, exc.column, "", exc.message))
+            continue
+        _collect(name, doc, items, places, problems)
+    _cross_check(items, places, problems)
+    if problems:
+        raise InvalidKnowledgeBase(problems)
+    return KnowledgeBase(items)
+
+
+def _display(path: Path) -> str:
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def _collect(name, doc: Located, items, places, problems) -> None:  # noqa: ANN001
+    def report(path: tuple, where: str, message: str) -> None:
+        line, column = doc.mark(path)
+        problems.append(Problem(name, line, column, where, message))
+
+    if doc.data is None:
+        return
+    if not isinstance(doc.data, dict):
+        report((), "", "expected a mapping of collection names (actors:, sources:, ...)")
+        return
+    for collection, entries in doc.data.items():
+        model = COLLECTIONS.get(collection)
+        if model is None:
+            known = ", ".join(COLLECTIONS)
+            report((collection,), collection, f"unknown collection; expected one of {known}")
+            continue
+        if not isinstance(entries, list):
+            report((collection,), collection, "expected a list of items")
+            continue
+        for index, entry in enumerate(entries):
+            path = (collection, index)
+            label = _label(collection, index, entry)
+            item_id = entry.get("id") if isinstance(entry, dict) else None
+            if isinstance(item_id, str) and (collection, item_id) in places:
+                first_name, first_doc, first_path = places[(collection, item_id)]
+                line, _ = first_doc.mark(first_path)
+                report((*path, "id"), f"{label}.id", f"duplicate id; first at {first_name}:{line}")
+                continue
+            if isinstance(item_id, str):
+                places[(collection, item_id)] = (name, doc, path)
+            try:
+                item = model.model_validate(entry)
+            except ValidationError as exc:
+                for error in exc.errors():
+                    loc = error["loc"]
+                    report((*path, *loc), label + _where(loc), _message(error))
+                continue
+            items[collection][item.id] = item
+
+
+def _cross_check(items, places, problems) -> None:  # noqa: ANN001
+    for collection, fields in REFERENCES.items():
+        for item_id, item in items[collection].items():
+            name, doc, path = places[(collection, item_id)]
+            for field_name, target in fields.items():
+                value = getattr(item, "from_" if field_name == "from" else field_name)
+                refs = value if isinstance(value, list) else [value]
+                for index, ref in enumerate(refs):
+                    if ref is not None and ref not in items[target]:
+                        loc = (field_name, index) if isinstance(value, list) else (field_name,)
+                        line, column = doc.mark((*path, *loc))
+                        where = f"{collection}[{item_id}]{_where(loc)}"
+                        message = f"no {target[:-1]} with id {ref!r}"
+                        problems.append(Problem(name, line, column, where, message))
+    for collection, by_id in items.items():
+        for item_id, item in by_id.items():
+            for index, citation in enumerate(getattr(item, "sources", None) or ()):
+                if citation.source not in items["sources"]:
+                    name, doc, path = places[(collection, item_id)]
+                    line, column = doc.mark((*path, "sources", index))
+                    where = f"{collection}[{item_id}].sources[{index}]"
+                    message = f"no source with id {citation.source!r}"
+                    problems.append(Problem(name, line, column, where, message))
+
+
+def _label(collection: str, index: int, entry: Any) -> str:
+    if isinstance(entry, dict) and isinstance(entry.get("id"), str) and entry["id"]:
+        return f"{collection}[{entry['id']}]"
+    return f"{collection}[{index}]"
+
+
+def _where(loc: tuple) -> str:
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        return "unknown field (a typo?)"
+    if kind == "literal_error":
+        expected = ctx["expected"].replace("'", "").replace(" or ", ", ")
+        return f"expected one of {expected}, got {value!r}"
+    if kind == "value_error":
+        return str(ctx["error"])
+    if kind == "string_pattern_mismatch":
+        return f"expected an id of a-z, 0-9 and '-' (a slug), got {value!r}"
+    if kind == "string_too_short":
+        return "must not be empty"
+    message = error["msg"]
+    return message[0].lower() + message[1:] + (f", got {value!r}" if not isinstance(value, (dict, list)) else "")

@@ -1,0 +1,284 @@
+"""The data contract: one frozen model per collection, with its vocabularies.
+
+The models are the single statement of the YAML format: the loader validates with
+them and ``briefings schema`` prints their JSON Schema.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from functools import cache
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
+
+SLUG = r"^[a-z0-9][a-z0-9-]*$"
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+LIKELIHOODS: dict[str, str] = {
+    "remote-chance": "≤5%",
+    "highly-unlikely": "10–20%",
+    "unlikely": "25–35%",
+    "realistic-possibility": "40–50%",
+    "likely": "55–75%",
+    "highly-likely": "80–90%",
+    "almost-certain": "95–100%",
+}
+RELIABILITY: dict[str, str] = {
+    "A": "completely reliable",
+    "B": "usually reliable",
+    "C": "fairly reliable",
+    "D": "not usually reliable",
+    "E": "unreliable",
+    "F": "reliability cannot be judged",
+}
+CREDIBILITY: dict[int, str] = {
+    1: "confirmed by other sources",
+    2: "probably true",
+    3: "possibly true",
+    4: "doubtful",
+    5: "improbable",
+    6: "truth cannot be judged",
+}
+TLP_LEVELS = ("clear", "green", "amber", "amber+strict", "red")
+SECTIONS = (
+    "bluf", "key-judgments", "changes", "actors", "motives",
+    "dealings", "measures", "timeline", "sources",
+)
+
+
+def _check_date(value: str) -> str:
+    match = _DATE.match(value)
+    if not match:
+        raise ValueError(f"expected a date as YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}")
+    year, month, day = (int(part) if part else None for part in match.groups())
+    if month is not None and not 1 <= month <= 12:
+        raise ValueError(f"month {month} does not exist in {value!r}")
+    if day is not None and not 1 <= day <= calendar.monthrange(year, month)[1]:  # type: ignore[arg-type]
+        raise ValueError(f"day {day} does not exist in {value!r}")
+    return value
+
+
+@cache
+def _pycountry() -> Any:
+    import pycountry
+
+    return pycountry
+
+
+def _check_country(value: str) -> str:
+    if len(value) != 2 or _pycountry().countries.get(alpha_2=value) is None:  # noqa: PLR2004
+        raise ValueError(f"expected an ISO 3166-1 alpha-2 country code, got {value!r}")
+    return value
+
+
+def _check_currency(value: str) -> str:
+    if len(value) != 3 or _pycountry().currencies.get(alpha_3=value) is None:  # noqa: PLR2004
+        raise ValueError(f"expected an ISO 4217 currency code, got {value!r}")
+    return value
+
+
+def _check_cron(value: str) -> str:
+    from croniter import croniter
+
+    if len(value.split()) != 5 or not croniter.is_valid(value):  # noqa: PLR2004
+        raise ValueError(f"expected a 5-field cron expression, got {value!r}")
+    return value
+
+
+def _check_timezone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"expected an IANA time zone such as Europe/London, got {value!r}") from None
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Markdown = Annotated[Text, Field(description="CommonMark text; raw HTML is shown as text")]
+Slug = Annotated[str, StringConstraints(pattern=SLUG)]
+Date = Annotated[
+    str,
+    AfterValidator(_check_date),
+    WithJsonSchema({"type": ["string", "integer"], "pattern": _DATE.pattern}),
+]
+Country = Annotated[str, AfterValidator(_check_country)]
+Currency = Annotated[str, AfterValidator(_check_currency)]
+Cron = Annotated[str, AfterValidator(_check_cron)]
+TimeZone = Annotated[str, AfterValidator(_check_timezone)]
+Likelihood = Literal[
+    "remote-chance", "highly-unlikely", "unlikely", "realistic-possibility",
+    "likely", "highly-likely", "almost-certain",
+]
+Tlp = Literal["clear", "green", "amber", "amber+strict", "red"]
+Section = Literal[
+    "bluf", "key-judgments", "changes", "actors", "motives",
+    "dealings", "measures", "timeline", "sources",
+]
+
+
+class Contract(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Citation(Contract):
+    """A cited source, with how credible this piece of information is."""
+
+    source: Slug = Field(description="id of a source")
+    credibility: int | None = Field(None, ge=1, le=6, description="1 confirmed … 6 cannot be judged")
+    locator: Text | None = Field(None, description='where in the source, e.g. "para 4"')
+    quote: Text | None = Field(None, description="a short quote")
+
+
+def _citation(value: Any) -> Any:
+    return {"source": value} if isinstance(value, str) else value
+
+
+Cites = list[
+    Annotated[Citation, BeforeValidator(_citation, json_schema_input_type=Slug | Citation)]
+]
+
+
+class Item(Contract):
+    id: Slug = Field(description="unique within its collection; [a-z0-9][a-z0-9-]*")
+
+
+class Source(Item):
+    publisher: Text
+    title: Text
+    published: Date
+    author: Text | None = None
+    url: Text | None = None
+    reliability: Literal["A", "B", "C", "D", "E", "F"] = Field("F", description="Admiralty grade")
+    notes: Text | None = None
+
+
+class Actor(Item):
+    name: Text
+    kind: Literal["person", "state", "organisation", "group"]
+    native_name: Text | None = Field(None, description="the name in the actor's own script")
+    aliases: list[Text] = []
+    country: Country | None = Field(None, description="ISO 3166-1 alpha-2")
+    role: Text | None = None
+    leads: Slug | None = Field(None, description="id of the actor this one leads")
+    summary: Markdown | None = None
+    sources: Cites = []
+
+
+class Motive(Item):
+    actor: Slug
+    goal: Text = Field(description="one line")
+    category: Literal[
+        "security", "military", "economic", "political", "ideological", "prestige", "humanitarian"
+    ]
+    sources: Cites
+    priority: Literal["primary", "secondary"] = "secondary"
+    description: Markdown | None = None
+
+
+class Measure(Item):
+    title: Text
+    kind: Literal[
+        "sanctions", "tariff", "export-control", "arms-embargo", "asset-freeze", "travel-ban",
+        "other",
+    ]
+    imposed_by: list[Slug]
+    targets: list[Slug]
+    status: Literal["proposed", "threatened", "announced", "in-force", "suspended", "lifted"]
+    sources: Cites
+    rate_percent: float | None = Field(None, ge=0)
+    announced: Date | None = None
+    effective: Date | None = None
+    ends: Date | None = None
+    authority: Text | None = None
+    description: Markdown | None = None
+
+
+class Value(Contract):
+    amount: float = Field(ge=0)
+    currency: Currency = Field(description="ISO 4217")
+    period: Text | None = None
+
+
+class Dealing(Item):
+    from_: Slug = Field(alias="from")
+    to: Slug
+    kind: Literal[
+        "arms", "munitions", "troops", "technology", "food-aid", "trade", "finance",
+        "political-support", "other",
+    ]
+    status: Literal["confirmed", "reported", "suspected", "proposed", "denied"]
+    sources: Cites
+    items: list[Text] = []
+    value: Value | None = None
+    in_return_for: list[Slug] = []
+    start: Date | None = None
+    end: Date | None = None
+    summary: Markdown | None = None
+
+
+class Event(Item):
+    date: Date
+    title: Text
+    sources: Cites
+    actors: list[Slug] = []
+    location: Text | None = None
+    summary: Markdown | None = None
+
+
+class Judgment(Item):
+    statement: Text
+    likelihood: Likelihood = Field(description="UK PHIA probability yardstick")
+    confidence: Literal["low", "moderate", "high"]
+    sources: Cites
+    about: list[Slug] = []
+    basis: Markdown | None = None
+    indicators: list[Text] = Field([], description="what would change the judgment")
+
+
+class Briefing(Item):
+    title: Text
+    bluf: Markdown = Field(description="the bottom line up front")
+    tlp: Tlp = Field(description="Traffic Light Protocol 2.0 marking")
+    actors: list[Slug] = Field(min_length=1, description="the scope: ids of actors")
+    subtitle: Text | None = None
+    author: Text | None = None
+    topics: list[Text] = []
+    schedule: Cron | None = Field(None, description="5-field cron expression")
+    timezone: TimeZone = "UTC"
+    sections: list[Section] = list(SECTIONS)
+    on_unchanged: Literal["send", "skip"] = "send"
+
+
+COLLECTIONS: dict[str, type[Item]] = {
+    "sources": Source,
+    "actors": Actor,
+    "motives": Motive,
+    "measures": Measure,
+    "dealings": Dealing,
+    "events": Event,
+    "judgments": Judgment,
+    "briefings": Briefing,
+}
+
+# Which fields name ids of which collection, for cross-reference checks.
+REFERENCES: dict[str, dict[str, str]] = {
+    "actors": {"leads": "actors"},
+    "motives": {"actor": "actors"},
+    "measures": {"imposed_by": "actors", "targets": "actors"},
+    "dealings": {"from": "actors", "to": "actors", "in_return_for": "dealings"},
+    "events": {"actors": "actors"},
+    "judgments": {"about": "actors"},
+    "briefings": {"actors": "actors"},
+}

@@ -1,0 +1,117 @@
+"""The one YAML reader: safe, strict and located.
+
+Every value keeps the place it came from, so the loader can name ``file:line:col``.
+Scalars stay text (``2023-09-12`` and ``NO`` are strings; numbers are converted by
+the model where a field wants one). Aliases, custom tags and duplicate keys are
+refused; files over ``MAX_FILE_BYTES`` are not read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_STANDARD_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:timestamp",
+}
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A document's plain data and the 1-based (line, column) of each path in it."""
+
+    data: Any
+    marks: dict[Path_, tuple[int, int]]
+
+    def mark(self, path: Path_) -> tuple[int, int]:
+        """The place of ``path``, or of the nearest enclosing value that has one."""
+        while path not in self.marks and path:
+            path = path[:-1]
+        return self.marks.get(path, (1, 1))
+
+
+class ReadError(Exception):
+    """A file that cannot be read as YAML; carries its place."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.message, self.line, self.column = message, line, column
+
+
+def read_yaml(path: Path) -> Located:
+    """Read one YAML file into plain data (dicts, lists, strings, None)."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ReadError(f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - raw.rfind(b"\n", 0, exc.start)
+        raise ReadError("not valid UTF-8 text", line, column) from None
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or "invalid YAML"
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        if "\t" in text.splitlines()[line - 1 : line][0][: column] if mark else False:
+            problem = "tab character: YAML indents with spaces only"
+        raise ReadError(problem, line, column) from None
+    except yaml.YAMLError as exc:
+        raise ReadError(str(exc).splitlines()[0]) from None
+    marks: dict[Path_, tuple[int, int]] = {}
+    data = _plain(node, (), marks, set()) if node is not None else None
+    return Located(data, marks)
+
+
+def _plain(node: yaml.Node, path: Path_, marks: dict, seen: set[int]) -> Any:
+    if id(node) in seen:
+        raise ReadError("aliases (*name) are not allowed", *_place(node))
+    seen.add(id(node))
+    marks.setdefault(path, _place(node))
+    if node.tag not in _STANDARD_TAGS:
+        raise ReadError(f"tag {node.tag} is not allowed", *_place(node))
+    if isinstance(node, yaml.ScalarNode):
+        if node.style is None and _NULL.match(node.value):
+            return None
+        return node.value
+    if isinstance(node, yaml.SequenceNode):
+        return [_plain(item, (*path, i), marks, seen) for i, item in enumerate(node.value)]
+    result: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise ReadError("mapping keys must be plain text", *_place(key_node))
+        key = key_node.value
+        if key == "<<":
+            raise ReadError("merge keys (<<) are not allowed", *_place(key_node))
+        if key in result:
+            raise ReadError(f"duplicate key {key!r}", *_place(key_node))
+        marks[(*path, key)] = _place(key_node)
+        result[key] = _plain(value_node, (*path, key), marks, seen)
+    return result
+
+
+def _place(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1

@@ -1,0 +1,173 @@
+"""Render a briefing slice through the Jinja2 templates into HTML.
+
+One environment factory (:func:`get_env`) builds every environment: a list of
+template folders searched in order (the project's, then the packaged defaults),
+autoescape on for every template, ``StrictUndefined``, and every filter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, fields
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+from markupsafe import Markup
+
+from briefings import __version__
+from briefings.model import CREDIBILITY, LIKELIHOODS, RELIABILITY, SECTIONS, TLP_LEVELS
+
+if TYPE_CHECKING:
+    from briefings.scope import Slice
+
+TLP_COLOURS = {  # TLP 2.0: coloured text on black
+    "clear": "#FFFFFF", "green": "#33FF00", "amber": "#FFC000",
+    "amber+strict": "#FFC000", "red": "#FF2B2B",
+}
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July",
+    "August", "September", "October", "November", "December",
+)
+
+
+def default_templates() -> Path:
+    """The packaged default templates (``templates/`` of a source checkout)."""
+    packaged = Path(__file__).parent / "templates"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
+
+
+def template_dirs(templates: Path | None) -> list[Path]:
+    """The folders searched for templates and assets, most specific first."""
+    dirs = [templates] if templates is not None and templates.is_dir() else []
+    default = default_templates()
+    if default.resolve() not in {d.resolve() for d in dirs}:
+        dirs.append(default)
+    return dirs
+
+
+@cache
+def _markdown() -> Any:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False})
+
+
+def markdown(text: str | None) -> Markup:
+    """CommonMark to HTML; raw HTML in the text stays text."""
+    return Markup(_markdown().render(text or ""))  # noqa: S704 - html is off
+
+
+def date_text(value: str) -> str:
+    """A partial date at its precision: ``2023``, ``September 2023``, ``12 September 2023``."""
+    parts = value.split("-")
+    if len(parts) == 1:
+        return value
+    month = _MONTHS[int(parts[1]) - 1]
+    return f"{month} {parts[0]}" if len(parts) == 2 else f"{int(parts[2])} {month} {parts[0]}"  # noqa: PLR2004
+
+
+def words(value: str) -> str:
+    """A vocabulary term as words: ``realistic-possibility`` → ``realistic possibility``."""
+    return value.replace("-", " ")
+
+
+def percent(value: float) -> str:
+    return f"{value:g}%"
+
+
+def get_env(templates: Path | None = None) -> jinja2.Environment:
+    """The Jinja environment for the given project templates folder."""
+    loader = jinja2.FileSystemLoader([str(d) for d in template_dirs(templates)])
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(md=markdown, date_text=date_text, words=words, percent=percent)
+    return env
+
+
+def templates_digest(templates: Path | None) -> str:
+    """A hash of every template and asset the environment can see."""
+    digest = hashlib.sha256()
+    seen: set[str] = set()
+    for folder in template_dirs(templates):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            relative = path.relative_to(folder).as_posix()
+            if relative in seen:
+                continue
+            seen.add(relative)
+            digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoteContext:
+    """Everything a briefing template can use. Each field's help is tested to exist."""
+
+    briefing: Any = field(metadata={"help": "the briefing: title, bluf, tlp, author, ..."})
+    slice: Slice = field(metadata={"help": "the knowledge-base slice: actors, motives, ..."})
+    as_of: str = field(metadata={"help": "the edition's date, YYYY-MM-DD"})
+    edition: int = field(metadata={"help": "the edition number, counting from 1"})
+    changes: list[str] = field(metadata={"help": "what changed since the last edition"})
+    medium: str = field(metadata={"help": "'web' for the web page, 'print' for the PDF"})
+    sections: list[str] = field(metadata={"help": "the section names to show, in order"})
+    source_numbers: dict[str, int] = field(metadata={"help": "source id -> its number"})
+    sources_by_id: dict[str, Any] = field(metadata={"help": "source id -> source"})
+    motives_by_actor: dict[str, list] = field(metadata={"help": "actor id -> its motives"})
+    names: dict[str, str] = field(metadata={"help": "actor id -> display name"})
+    tlp_colour: str = field(metadata={"help": "the TLP 2.0 colour of the marking"})
+    likelihoods: dict[str, str] = field(metadata={"help": "PHIA term -> probability band"})
+    reliability: dict[str, str] = field(metadata={"help": "Admiralty grade -> meaning"})
+    credibility: dict[int, str] = field(metadata={"help": "credibility 1-6 -> meaning"})
+    tlp_levels: tuple[str, ...] = field(metadata={"help": "TLP levels, least restricted first"})
+    version: str = field(metadata={"help": "the briefings tool's version"})
+    created: str = field(metadata={"help": "ISO timestamp for the PDF metadata"})
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def note_context(
+    part: Slice, *, as_of: str, edition: int, changes: list[str], medium: str
+) -> NoteContext:
+    """The template context for one edition of a briefing."""
+    briefing = part.briefing
+    motives: dict[str, list] = {}
+    for motive in part.motives:
+        motives.setdefault(motive.actor, []).append(motive)
+    wanted = [s for s in briefing.sections if s in SECTIONS]
+    return NoteContext(
+        briefing=briefing,
+        slice=part,
+        as_of=as_of,
+        edition=edition,
+        changes=changes,
+        medium=medium,
+        sections=wanted,
+        source_numbers={s.id: n for n, s in enumerate(part.sources, 1)},
+        sources_by_id={s.id: s for s in part.sources},
+        motives_by_actor=motives,
+        names={a.id: a.name for a in part.names.values()},
+        tlp_colour=TLP_COLOURS[briefing.tlp],
+        likelihoods=LIKELIHOODS,
+        reliability=RELIABILITY,
+        credibility=CREDIBILITY,
+        tlp_levels=TLP_LEVELS,
+        version=__version__,
+        created=date.fromisoformat(as_of).isoformat() + "T00:00:00Z",
+    )
+
+
+def render_note(env: jinja2.Environment, context: NoteContext) -> str:
+    """The note's HTML, from the most specific template that exists."""
+    template = env.select_template(
+        [f"briefing-{context.briefing.id}.html", "briefing.html"]
+    )
+    return template.render(context.as_dict())

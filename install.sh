@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs everything briefings needs on Debian (run as root, or with sudo at hand):
+# the fonts its PDFs use for Latin, Cyrillic, Hangul, Chinese and Arabic script,
+# HarfBuzz's subsetter (fast font embedding), then the package and its test tools.
+set -euo pipefail
+cd "$(dirname "$0")"
+system_packages=(fonts-noto-core fonts-noto-cjk fonts-dejavu-core libharfbuzz-subset0
+                 libpango-1.0-0 libpangoft2-1.0-0 fontconfig)
+missing=()
+for package in "${system_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "install.sh: installing ${missing[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+  --editable '.[test]'
