@@ -7,7 +7,7 @@ import json
 import os
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,6 +44,7 @@ class _Pending:
     snapshot: bytes
     title: str
     tlp: str
+    changes: list[str]
 
 
 def build(  # noqa: PLR0913
@@ -72,16 +73,13 @@ def build(  # noqa: PLR0913
             report.skipped.append(briefing_id)
             continue
         number = existing.number if existing else _next_number(out, briefing_id)
-        html = {
-            medium: _render(env, note_context(
-                part, as_of=date, edition=number, changes=[], medium=medium,
-            ))
-            for medium in ("web", "print")
-        }
+        changes: list[str] = []
+        context = note_context(part, as_of=date, edition=number, changes=changes, medium="web")
+        html = {m: _render(env, replace(context, medium=m)) for m in ("web", "print")}
         snapshot = json.dumps(part.to_json(), indent=1, ensure_ascii=False, sort_keys=True)
         pending.append(_Pending(
             briefing_id, number, inputs, html["web"], html["print"], snapshot.encode(),
-            part.briefing.title, part.briefing.tlp,
+            part.briefing.title, part.briefing.tlp, changes,
         ))
     pdfs = _print_all(pending, template_dirs(templates), jobs, progress)
     built_at = _build_time()
@@ -98,6 +96,7 @@ def build(  # noqa: PLR0913
             manifest={
                 "edition": item.number, "inputs": item.inputs, "version": __version__,
                 "title": item.title, "tlp": item.tlp, "pages": pages, "built": built_at,
+                "changes": item.changes,
             },
         )
         report.built.append(edition)

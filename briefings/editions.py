@@ -98,6 +98,7 @@ def write_edition(
     final = edition_folder(out, briefing, date)
     final.parent.mkdir(parents=True, exist_ok=True)
     temporary = Path(tempfile.mkdtemp(prefix=f".{date}-", dir=final.parent))
+    temporary.chmod(0o755)
     try:
         sizes = {}
         for name, content in files.items():
@@ -137,6 +138,7 @@ def write_file(path: Path, content: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(content)
+        Path(name).chmod(0o644)
         Path(name).replace(path)
     except BaseException:
         Path(name).unlink(missing_ok=True)

@@ -129,6 +129,7 @@ class NoteContext:
     tlp_levels: tuple[str, ...] = field(metadata={"help": "TLP levels, least restricted first"})
     version: str = field(metadata={"help": "the briefings tool's version"})
     created: str = field(metadata={"help": "ISO timestamp for the PDF metadata"})
+    figures: Any = field(default=None, metadata={"help": "the edition's figures, if any"})
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -50,6 +50,28 @@ class Slice:
             "counterparts": dump(tuple(a for a in self.names.values() if a not in self.actors)),
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Slice:
+        """The slice a snapshot keeps (the inverse of :meth:`to_json`)."""
+        from briefings import model
+
+        def load(kind: type, key: str) -> tuple:
+            return tuple(kind.model_validate(item) for item in data.get(key, ()))
+
+        actors = load(model.Actor, "actors")
+        counterparts = load(model.Actor, "counterparts")
+        return cls(
+            briefing=model.Briefing.model_validate(data["briefing"]),
+            actors=actors,
+            motives=load(model.Motive, "motives"),
+            measures=load(model.Measure, "measures"),
+            dealings=load(model.Dealing, "dealings"),
+            events=load(model.Event, "events"),
+            judgments=load(model.Judgment, "judgments"),
+            sources=load(model.Source, "sources"),
+            names={a.id: a for a in (*actors, *counterparts)},
+        )
+
     def digest(self) -> str:
         """A hash of the slice's content, stable across runs and machines."""
         text = json.dumps(self.to_json(), sort_keys=True, ensure_ascii=False)
