@@ -76,7 +76,8 @@ def read_yaml(path: Path) -> Located:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        if "\t" in text.splitlines()[line - 1 : line][0][: column] if mark else False:
+        lines = text.splitlines()
+        if line <= len(lines) and "\t" in lines[line - 1][:column]:
             problem = "tab character: YAML indents with spaces only"
         raise ReadError(problem, line, column) from None
     except yaml.YAMLError as exc:

@@ -1,0 +1,106 @@
+"""The PDF, checked by extracting its text, outline, metadata and glyphs."""
+
+from __future__ import annotations
+
+import re
+
+import pymupdf
+import pytest
+from conftest import SAMPLE, SAMPLE_DATE
+
+from briefings.build import build
+
+
+@pytest.fixture(scope="module")
+def pdf(sample_out):
+    path = sample_out / "river-dispute" / SAMPLE_DATE / f"river-dispute-{SAMPLE_DATE}.pdf"
+    with pymupdf.open(path) as document:
+        yield document
+
+
+def test_a4_pages_with_running_header_tlp_and_page_x_of_y(pdf):
+    count = pdf.page_count
+    assert count >= 2
+    for number, page in enumerate(pdf, 1):
+        assert round(page.rect.width) == 595 and round(page.rect.height) == 842
+        text = page.get_text()
+        assert f"Page {number} of {count}" in text
+        assert "TLP:GREEN" in text
+        if number > 1:
+            assert "The Lower Basin water dispute" in text
+
+
+def test_contents_lists_sections_with_their_page_numbers(pdf):
+    first = pdf[0].get_text()
+    assert "Contents" in first
+    outline = {title: page for _, title, page in pdf.get_toc()}
+    for title in ("Key judgments", "Timeline", "Sources", "Annex: how to read this note"):
+        assert title in outline
+        match = re.search(rf"{re.escape(title)}[\s.]*?(\d+)\n", first)
+        assert match, title
+        assert int(match.group(1)) == outline[title]
+        assert title in pdf[outline[title] - 1].get_text()
+
+
+def test_metadata_tags_and_embedded_fonts(pdf):
+    meta = pdf.metadata
+    assert meta["title"] == "The Lower Basin water dispute"
+    assert meta["author"] == "Test desk"
+    assert meta["subject"] == "Dam filling, a threatened levy and the talks"
+    assert "water" in meta["keywords"] and "TLP:GREEN" in meta["keywords"]
+    assert meta["creationDate"].startswith("D:20240401")
+    catalog = pdf.xref_object(pdf.pdf_catalog())
+    assert "/StructTreeRoot" in catalog and "/MarkInfo" in catalog
+    fonts = {f[3]: f[1] for page in pdf for f in page.get_fonts()}
+    assert fonts
+    assert all(ext != "n/a" for ext in fonts.values()), fonts
+
+
+def test_body_text_comes_from_the_data(pdf):
+    text = " ".join(page.get_text() for page in pdf)
+    for phrase in ("Qamaria will impose the levy", "Realistic possibility", "40–50%",
+                   "Highland begins filling the reservoir", "March 2024", "The River Gazette"):
+        assert phrase in text.replace("\n", " "), phrase
+
+
+def glyphs(document: pymupdf.Document) -> dict[str, set[int]]:
+    found: dict[str, set[int]] = {}
+    for page in document:
+        for span in page.get_texttrace():
+            for char in span["chars"]:
+                found.setdefault(chr(char[0]), set()).add(char[1])
+    return found
+
+
+def test_every_script_renders_real_glyphs(tmp_path, sample_copy):
+    names = {"Cyrillic": "Владимир Путин", "Hangul": "김정은", "Chinese": "习近平",
+             "Arabic": "ایران"}
+    extra = "".join(
+        f"  - id: script-{i}\n    name: {label}\n    native_name: {text}\n    kind: person\n"
+        for i, (label, text) in enumerate(names.items())
+    )
+    actors = "\n".join(f"      - script-{i}" for i in range(len(names)))
+    (sample_copy / "scripts.yaml").write_text(
+        f"actors:\n{extra}briefings:\n  - id: scripts\n    title: Scripts\n    bluf: All scripts\n"
+        f"    tlp: clear\n    actors:\n{actors}\n", encoding="utf-8")
+    build(seeds=sample_copy, templates=None, out=tmp_path / "out", date=SAMPLE_DATE,
+          jobs=1, only=["scripts"])
+    with pymupdf.open(tmp_path / "out" / "scripts" / SAMPLE_DATE /
+                      f"scripts-{SAMPLE_DATE}.pdf") as document:
+        seen = glyphs(document)
+    for label, text in names.items():
+        for char in text.replace(" ", ""):
+            assert char in seen or label == "Arabic", (label, char)
+            assert 0 not in seen.get(char, set()), f"{label} {char!r} drew .notdef"
+    arabic = [c for c in names["Arabic"] if c in seen]
+    assert arabic, "Arabic script is missing from the PDF"
+
+
+def test_two_builds_give_byte_identical_pdfs(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    outputs = []
+    for name in ("one", "two"):
+        build(seeds=SAMPLE, templates=None, out=tmp_path / name, date=SAMPLE_DATE, jobs=1)
+        pdf = tmp_path / name / "river-dispute" / SAMPLE_DATE / f"river-dispute-{SAMPLE_DATE}.pdf"
+        outputs.append(pdf.read_bytes())
+    assert outputs[0] == outputs[1]
