@@ -10,18 +10,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 
 from briefings import __version__
 from briefings.editions import (
-    SNAPSHOT, Edition, edition_folder, editions, pdf_name, read_edition, write_edition,
-    write_file,
+    SNAPSHOT, Edition, edition_folder, editions, pdf_name, read_edition, read_record,
+    write_edition, write_file, write_record,
 )
 from briefings.errors import UserError
-from briefings.load import KnowledgeBase, load
+from briefings.reader import yaml_files
 from briefings.render import get_env, note_context, render_note, template_dirs, templates_digest
-from briefings.scope import take_slice
+
+if TYPE_CHECKING:
+    from briefings.load import KnowledgeBase
 
 
 @dataclass
@@ -59,10 +62,20 @@ def build(  # noqa: PLR0913
     progress: Callable[[str, int, int], None] | None = None,
 ) -> BuildReport:
     """Build the edition of ``date`` of each briefing (or of those in ``only``)."""
+    tdigest = templates_digest(templates)
+    digest = hashlib.sha256(f"{tdigest}|{__version__}".encode())
+    for path in yaml_files(seeds):
+        digest.update(f"{path.relative_to(seeds)}\0".encode() + path.read_bytes() + b"\0")
+    fingerprint = digest.hexdigest()
+    if not force and (done := _unchanged(out, fingerprint, date, only)):
+        return BuildReport(skipped=done)
+
+    from briefings.load import load
+    from briefings.scope import take_slice
+
     kb = load(seeds)
     wanted = _wanted(kb, only)
     env = get_env(templates)
-    tdigest = templates_digest(templates)
     report = BuildReport()
     pending: list[_Pending] = []
     for briefing_id in wanted:
@@ -104,7 +117,25 @@ def build(  # noqa: PLR0913
         report.bytes += sum(edition.files.values())
     if report.built or not (out / "index.html").exists():
         write_archive(env, out)
+    write_record(out, {"fingerprint": fingerprint, "date": date, "briefings": {
+        b: read_edition(edition_folder(out, b, date)).inputs for b in wanted  # type: ignore[union-attr]
+    }} if not only else {})
     return report
+
+
+def _unchanged(out: Path, fingerprint: str, date: str, only: Sequence[str]) -> list[str]:
+    """The briefings of the last full build, if nothing it read has changed since."""
+    record = read_record(out)
+    if record.get("fingerprint") != fingerprint or record.get("date") != date:
+        return []
+    briefings: dict[str, str] = record.get("briefings", {})
+    if not set(only) <= set(briefings) or not (out / "index.html").exists():
+        return []
+    for briefing, inputs in briefings.items():
+        edition = read_edition(edition_folder(out, briefing, date))
+        if edition is None or edition.inputs != inputs or not edition.pdf.exists():
+            return []
+    return list(only) or list(briefings)
 
 
 def write_archive(env: jinja2.Environment, out: Path) -> None:

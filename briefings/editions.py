@@ -26,6 +26,7 @@ from typing import Any
 from briefings.errors import UserError
 
 MANIFEST = "manifest.json"
+RECORD = ".last-build.json"
 SNAPSHOT = "snapshot.json"
 _SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 
@@ -143,3 +144,17 @@ def write_file(path: Path, content: bytes) -> None:
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
+
+
+def read_record(out: Path) -> dict[str, Any]:
+    """What the last full build of ``out`` recorded (empty if none or unreadable)."""
+    try:
+        record = json.loads((out / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def write_record(out: Path, record: dict[str, Any]) -> None:
+    """Record the last full build (an empty record forgets it)."""
+    write_file(out / RECORD, json.dumps(record, sort_keys=True).encode())

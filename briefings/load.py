@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from briefings.errors import InvalidKnowledgeBase, Problem, UserError
 from briefings.model import COLLECTIONS, REFERENCES, Item
-from briefings.reader import Located, ReadError, read_yaml
+from briefings.reader import Located, ReadError, read_yaml, yaml_files
 
 
 @dataclass(frozen=True)
@@ -26,17 +26,6 @@ class KnowledgeBase:
 
     def __getitem__(self, collection: str) -> dict[str, Any]:
         return self.collections[collection]
-
-
-def yaml_files(seeds: Path) -> list[Path]:
-    """The knowledge-base files below ``seeds``, in a stable order."""
-    if not seeds.is_dir():
-        raise UserError(f"{seeds}: no such folder (the seeds folder holds the YAML files)")
-    return sorted(
-        p for p in seeds.rglob("*")
-        if p.suffix in {".yaml", ".yml"} and p.is_file()
-        and not any(part.startswith(".") for part in p.relative_to(seeds).parts)
-    )
 
 
 def load(seeds: Path) -> KnowledgeBase:

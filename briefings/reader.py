@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from briefings.errors import UserError
+
 try:
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
@@ -56,6 +58,18 @@ class ReadError(Exception):
     def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
         super().__init__(message)
         self.message, self.line, self.column = message, line, column
+
+
+def yaml_files(seeds: Path) -> list[Path]:
+    """The knowledge-base files below ``seeds``, in a stable order."""
+    if not seeds.is_dir():
+        raise UserError(f"{seeds}: no such folder (the seeds folder holds the YAML files)")
+    return sorted(
+        p for p in seeds.rglob("*")
+        if p.suffix in {".yaml", ".yml"} and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(seeds).parts)
+    )
+
 
 
 def read_yaml(path: Path) -> Located:

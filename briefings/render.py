@@ -18,7 +18,6 @@ import jinja2
 from markupsafe import Markup
 
 from briefings import __version__
-from briefings.model import CREDIBILITY, LIKELIHOODS, RELIABILITY, SECTIONS, TLP_LEVELS
 
 if TYPE_CHECKING:
     from briefings.scope import Slice
@@ -139,6 +138,8 @@ def note_context(
     part: Slice, *, as_of: str, edition: int, changes: list[str], medium: str
 ) -> NoteContext:
     """The template context for one edition of a briefing."""
+    from briefings.model import CREDIBILITY, LIKELIHOODS, RELIABILITY, SECTIONS, TLP_LEVELS
+
     briefing = part.briefing
     motives: dict[str, list] = {}
     for motive in part.motives:
