@@ -18,9 +18,32 @@ import yaml
 from briefings.errors import UserError
 
 try:
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _SafeLoader
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+_TAG_OF_KIND = {
+    yaml.ScalarNode: "tag:yaml.org,2002:str",
+    yaml.SequenceNode: "tag:yaml.org,2002:seq",
+    yaml.MappingNode: "tag:yaml.org,2002:map",
+}
+
+
+class _Loader(_SafeLoader):  # type: ignore[misc,valid-type]
+    """Composes nodes only; untagged values get the plain str/seq/map tag.
+
+    We decide what a plain scalar means ourselves (text, or null), so PyYAML's
+    implicit resolvers (dates, booleans like ``NO``) are skipped: faster and safer.
+    """
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:  # noqa: ARG002
+        return _TAG_OF_KIND[kind]
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
