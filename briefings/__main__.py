@@ -97,6 +97,140 @@ def schema() -> None:
     click.echo(json_schema())
 
 
+@cli.group()
+def subscribers() -> None:
+    """Manage subscribers: address, name, topics and TLP clearance.
+
+    The database is BRIEFINGS_STATE (default: briefings.sqlite3 in this folder).
+    """
+
+
+@subscribers.command("add")
+@click.argument("email")
+@click.option("--name", default="", help="The reader's name, shown in the To: header.")
+@click.option(
+    "--topics", default="",
+    help="Comma-separated topics, e.g. water,basin; empty or * gets every briefing.",
+)
+@click.option(
+    "--tlp", default="clear", show_default=True, metavar="LEVEL",
+    help="Clearance: clear, green, amber, amber+strict or red.",
+)
+@click.option(
+    "--resubscribe", is_flag=True,
+    help="Make an unsubscribed address active again (only at the reader's own request).",
+)
+def subscribers_add(email: str, name: str, topics: str, tlp: str, resubscribe: bool) -> None:
+    """Add a subscriber, or update the one with this address."""
+    from briefings.state import connect
+    from briefings.subscribers import add
+
+    reader, created = add(
+        connect(), address=email, name=name, topics=topics.split(","), tlp=tlp,
+        resubscribe=resubscribe,
+    )
+    note = "" if reader.status == "active" else " (unsubscribed: use --resubscribe to reactivate)"
+    click.echo(f"{'added' if created else 'updated'} {reader.address}{note}")
+
+
+@subscribers.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows; report the rest.")
+def subscribers_import(file: Path, skip_invalid: bool) -> None:
+    """Import subscribers from a CSV file with the header email,name,topics,tlp.
+
+    Topics are separated by ';'. An address already present is updated. Every bad
+    row is reported; without --skip-invalid nothing is imported if any row is bad.
+    """
+    from briefings.state import connect
+    from briefings.subscribers import import_csv
+
+    report = import_csv(connect(), path=file, skip_invalid=skip_invalid)
+    for problem in report.problems:
+        click.echo(f"skipped {problem}", err=True)
+    click.echo(f"{report.added} added, {report.updated} updated, "
+               f"{len(report.problems)} bad rows skipped")
+
+
+@subscribers.command("list")
+def subscribers_list() -> None:
+    """List every subscriber: address, status, TLP, topics and name."""
+    from briefings.state import connect
+    from briefings.subscribers import listing
+
+    for reader in listing(connect()):
+        topics = ";".join(reader.topics) or "*"
+        click.echo(f"{reader.address}\t{reader.status}\t{reader.tlp}\t{topics}\t{reader.name}")
+
+
+@subscribers.command("remove")
+@click.argument("email")
+def subscribers_remove(email: str) -> None:
+    """Delete a subscriber and their delivery records."""
+    from briefings.state import connect
+    from briefings.subscribers import remove
+
+    remove(connect(), address=email)
+    click.echo(f"removed {email}")
+
+
+@cli.command()
+@SEEDS
+@click.option(
+    "--templates", type=click.Path(path_type=Path, file_okay=False), default=Path("templates"),
+    show_default=True, help="Folder of templates that override email.html and email.txt.",
+)
+@OUT
+@click.option(
+    "--date", callback=_iso_date,
+    help="Send the editions of this date. [default: the latest of each briefing]",
+)
+@click.option("--dry-run", is_flag=True, help="List who would get what; send nothing.")
+@click.argument("ids", nargs=-1, metavar="[ID ...]")
+def send(  # noqa: PLR0913
+    seeds: Path, templates: Path, out: Path, date: str | None, dry_run: bool,
+    ids: tuple[str, ...],
+) -> None:
+    """Deliver editions to the subscribers who should get them, once each.
+
+    Mail goes to BRIEFINGS_SMTP_URL, or to outbox/ as .eml files when it is unset.
+    The editions are read from OUT (each keeps the snapshot it was built from), so
+    --seeds is not read.
+    """
+    del seeds  # part of the fixed interface; an edition carries its own snapshot
+    from briefings.deliver import deliver, pick_editions
+    from briefings.state import connect
+
+    chosen = pick_editions(out, date=date, only=ids)
+    conn = connect(out=out)
+    with _Progress("sending") as progress:
+        report = deliver(
+            conn=conn, editions=chosen, templates=templates, dry_run=dry_run,
+            progress=None if dry_run else progress,
+        )
+    for label, address in report.planned:
+        click.echo(f"would send {label} -> {address}")
+    for problem in report.problems:
+        click.echo(problem, err=True)
+    if dry_run:
+        click.echo(f"dry run: {len(report.planned)} to send, {report.skipped} already done")
+        return
+    click.echo(report.summary())
+    if not report.ok:
+        sys.exit(1)
+
+
+@cli.command()
+@OUT
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+def serve(out: Path, host: str, port: int) -> None:
+    """Serve the archive (read-only) and the unsubscribe endpoint."""
+    from briefings.serve import serve as run_server
+
+    run_server(out=out, host=host, port=port)
+
+
 class _Progress:
     """A progress bar on a terminal; plain lines elsewhere (CI, logs)."""
 
