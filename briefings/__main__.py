@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from datetime import date as _date
 from pathlib import Path
+from typing import Self
 
 import click
 
@@ -24,7 +25,7 @@ OUT = click.option(
 )
 
 
-def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+def _iso_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     if value is None:
         return None
     try:
@@ -239,7 +240,7 @@ class _Progress:
         self.bar = None
         self.tty = sys.stderr.isatty()
 
-    def __enter__(self) -> _Progress:
+    def __enter__(self) -> Self:
         return self
 
     def __call__(self, item: str, done: int, total: int) -> None:

@@ -86,9 +86,8 @@ def editions(out: Path, briefing: str | None = None) -> list[Edition]:
     for folder in folders:
         if not folder.is_dir():
             continue
-        for dated in sorted(folder.iterdir()):
-            if dated.is_dir() and not dated.name.startswith(".") and (e := read_edition(dated)):
-                found.append(e)
+        dated = (d for d in sorted(folder.iterdir()) if d.is_dir() and not d.name.startswith("."))
+        found.extend(e for d in dated if (e := read_edition(d)))
     return sorted(found, key=lambda e: (e.briefing, e.date))
 
 
@@ -97,14 +96,15 @@ def write_edition(
 ) -> Edition:
     """Write an edition's files and manifest into place, all or nothing."""
     final = edition_folder(out, briefing, date)
+    unsafe = [name for name in files if not _SAFE_NAME.match(name)]
+    if unsafe:
+        raise UserError(f"refusing to write unsafe file names {unsafe}")
     final.parent.mkdir(parents=True, exist_ok=True)
     temporary = Path(tempfile.mkdtemp(prefix=f".{date}-", dir=final.parent))
     temporary.chmod(0o755)
     try:
         sizes = {}
         for name, content in files.items():
-            if not _SAFE_NAME.match(name):
-                raise UserError(f"refusing to write an unsafe file name {name!r}")
             (temporary / name).write_bytes(content)
             sizes[name] = len(content)
         record = {**manifest, "briefing": briefing, "date": date, "files": sizes}

@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from briefings.errors import InvalidKnowledgeBase, Problem, UserError
-from briefings.model import COLLECTIONS, REFERENCES, Item
+from briefings.errors import InvalidKnowledgeBase, Problem
+from briefings.model import COLLECTIONS, REFERENCES
 from briefings.reader import Located, ReadError, read_yaml, yaml_files
 
 
@@ -66,33 +66,39 @@ def _collect(name, doc: Located, items, places, problems) -> None:  # noqa: ANN0
         report((), "", "expected a mapping of collection names (actors:, sources:, ...)")
         return
     for collection, entries in doc.data.items():
-        model = COLLECTIONS.get(collection)
-        if model is None:
+        if collection not in COLLECTIONS:
             known = ", ".join(COLLECTIONS)
             report((collection,), collection, f"unknown collection; expected one of {known}")
             continue
         if not isinstance(entries, list):
             report((collection,), collection, "expected a list of items")
             continue
-        for index, entry in enumerate(entries):
-            path = (collection, index)
-            label = _label(collection, index, entry)
-            item_id = entry.get("id") if isinstance(entry, dict) else None
-            if isinstance(item_id, str) and (collection, item_id) in places:
-                first_name, first_doc, first_path = places[(collection, item_id)]
-                line, _ = first_doc.mark(first_path)
-                report((*path, "id"), f"{label}.id", f"duplicate id; first at {first_name}:{line}")
-                continue
-            if isinstance(item_id, str):
-                places[(collection, item_id)] = (name, doc, path)
-            try:
-                item = model.model_validate(entry)
-            except ValidationError as exc:
-                for error in exc.errors():
-                    loc = error["loc"]
-                    report((*path, *loc), label + _where(loc), _message(error))
-                continue
-            items[collection][item.id] = item
+        _collect_items(name, doc, collection, entries, items, places, report)
+
+
+def _collect_items(  # noqa: PLR0913
+    name, doc, collection, entries, items, places, report,  # noqa: ANN001
+) -> None:
+    model = COLLECTIONS[collection]
+    for index, entry in enumerate(entries):
+        path = (collection, index)
+        label = _label(collection, index, entry)
+        item_id = entry.get("id") if isinstance(entry, dict) else None
+        if isinstance(item_id, str) and (collection, item_id) in places:
+            first_name, first_doc, first_path = places[(collection, item_id)]
+            line, _ = first_doc.mark(first_path)
+            report((*path, "id"), f"{label}.id", f"duplicate id; first at {first_name}:{line}")
+            continue
+        if isinstance(item_id, str):
+            places[(collection, item_id)] = (name, doc, path)
+        try:
+            item = model.model_validate(entry)
+        except ValidationError as exc:
+            for error in exc.errors():
+                loc = error["loc"]
+                report((*path, *loc), label + _where(loc), _message(error))
+            continue
+        items[collection][item.id] = item
 
 
 def _cross_check(items, places, problems) -> None:  # noqa: ANN001
@@ -130,12 +136,17 @@ def _where(loc: tuple) -> str:
     return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
 
 
+_MESSAGES = {
+    "missing": "required field is missing",
+    "extra_forbidden": "unknown field (a typo?)",
+    "string_too_short": "must not be empty",
+}
+
+
 def _message(error: dict[str, Any]) -> str:
     kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "extra_forbidden":
-        return "unknown field (a typo?)"
+    if kind in _MESSAGES:
+        return _MESSAGES[kind]
     if kind == "literal_error":
         expected = ctx["expected"].replace("'", "").replace(" or ", ", ")
         return f"expected one of {expected}, got {value!r}"
@@ -143,7 +154,5 @@ def _message(error: dict[str, Any]) -> str:
         return str(ctx["error"])
     if kind == "string_pattern_mismatch":
         return f"expected an id of a-z, 0-9 and '-' (a slug), got {value!r}"
-    if kind == "string_too_short":
-        return "must not be empty"
-    message = error["msg"]
-    return message[0].lower() + message[1:] + (f", got {value!r}" if not isinstance(value, (dict, list)) else "")
+    message = error["msg"][0].lower() + error["msg"][1:]
+    return message if isinstance(value, (dict, list)) else f"{message}, got {value!r}"

@@ -76,13 +76,13 @@ def _pycountry() -> Any:
 
 
 def _check_country(value: str) -> str:
-    if len(value) != 2 or _pycountry().countries.get(alpha_2=value) is None:  # noqa: PLR2004
+    if len(value) != 2 or _pycountry().countries.get(alpha_2=value) is None:
         raise ValueError(f"expected an ISO 3166-1 alpha-2 country code, got {value!r}")
     return value
 
 
 def _check_currency(value: str) -> str:
-    if len(value) != 3 or _pycountry().currencies.get(alpha_3=value) is None:  # noqa: PLR2004
+    if len(value) != 3 or _pycountry().currencies.get(alpha_3=value) is None:
         raise ValueError(f"expected an ISO 4217 currency code, got {value!r}")
     return value
 
@@ -90,7 +90,7 @@ def _check_currency(value: str) -> str:
 def _check_cron(value: str) -> str:
     from croniter import croniter
 
-    if len(value.split()) != 5 or not croniter.is_valid(value):  # noqa: PLR2004
+    if len(value.split()) != 5 or not croniter.is_valid(value):
         raise ValueError(f"expected a 5-field cron expression, got {value!r}")
     return value
 
@@ -101,7 +101,8 @@ def _check_timezone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"expected an IANA time zone such as Europe/London, got {value!r}") from None
+        message = f"expected an IANA time zone such as Europe/London, got {value!r}"
+        raise ValueError(message) from None
     return value
 
 
@@ -136,7 +137,9 @@ class Citation(Contract):
     """A cited source, with how credible this piece of information is."""
 
     source: Slug = Field(description="id of a source")
-    credibility: int | None = Field(None, ge=1, le=6, description="1 confirmed … 6 cannot be judged")
+    credibility: int | None = Field(
+        None, ge=1, le=6, description="1 confirmed … 6 cannot be judged"
+    )
     locator: Text | None = Field(None, description='where in the source, e.g. "para 4"')
     quote: Text | None = Field(None, description="a short quote")
 

@@ -26,7 +26,8 @@ def test_every_section_is_there_with_its_name_as_id(sample_out):
 def test_header_has_title_subtitle_date_edition_author_and_tlp(sample_out):
     header = page(sample_out).select_one("header.masthead")
     assert header.h1.get_text() == "The Lower Basin water dispute"
-    assert header.select_one(".subtitle").get_text() == "Dam filling, a threatened levy and the talks"
+    subtitle = header.select_one(".subtitle").get_text()
+    assert subtitle == "Dam filling, a threatened levy and the talks"
     assert header.select_one("time")["datetime"] == SAMPLE_DATE
     assert header.select_one("time").get_text() == "1 April 2024"
     assert header.select_one(".edition-number").get_text() == "1"
