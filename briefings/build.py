@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -16,8 +15,16 @@ import jinja2
 
 from briefings import __version__
 from briefings.editions import (
-    SNAPSHOT, Edition, edition_folder, editions, pdf_name, read_edition, read_record,
-    write_edition, write_file, write_record,
+    SNAPSHOT,
+    Edition,
+    edition_folder,
+    editions,
+    pdf_name,
+    read_edition,
+    read_record,
+    write_edition,
+    write_file,
+    write_record,
 )
 from briefings.errors import UserError
 from briefings.reader import yaml_files

@@ -65,7 +65,7 @@ def date_text(value: str) -> str:
     if len(parts) == 1:
         return value
     month = _MONTHS[int(parts[1]) - 1]
-    return f"{month} {parts[0]}" if len(parts) == 2 else f"{int(parts[2])} {month} {parts[0]}"  # noqa: PLR2004
+    return f"{month} {parts[0]}" if len(parts) == 2 else f"{int(parts[2])} {month} {parts[0]}"
 
 
 def words(value: str) -> str:

@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from briefings.load import KnowledgeBase
     from briefings.model import (
-        Actor, Briefing, Citation, Dealing, Event, Judgment, Measure, Motive, Source,
+        Actor,
+        Briefing,
+        Citation,
+        Dealing,
+        Event,
+        Judgment,
+        Measure,
+        Motive,
+        Source,
     )
 
 
