@@ -1,0 +1,204 @@
+"""The email of an edition: composed once, addressed to each reader.
+
+:func:`compose` renders ``email.html`` (CSS inlined by css-inline) and ``email.txt``
+from the edition's own ``snapshot.json``, so an older edition's email matches what
+was built then, and prepares the PDF attachment. :func:`message_for` then makes one
+reader's message: only ``To``, ``Message-ID`` and the unsubscribe link differ.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage, MIMEPart
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+from markupsafe import escape
+
+from briefings.editions import MANIFEST, SNAPSHOT, pdf_name
+from briefings.errors import UserError
+from briefings.render import get_env, note_context
+from briefings.scope import Slice
+from briefings.subscribers import address_key, check_address
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from briefings.editions import Edition
+    from briefings.subscribers import Subscriber
+
+HTML_LIMIT = 100 * 1024  # Gmail clips a message whose HTML passes about 102 KB
+DEFAULT_FROM = "briefings@localhost"
+_MARK = "https://unsubscribe.invalid/briefings-unsubscribe-link"
+_STAND_IN = "briefings-attachment-stand-in"
+_LONGEST_LINK = "https://" + "x" * 200  # the size check assumes a link this long
+
+
+def sender_address(text: str | None = None) -> Address:
+    """``BRIEFINGS_FROM`` (``Name <addr>`` or ``addr``) as an Address; UserError if bad."""
+    text = text if text is not None else os.environ.get("BRIEFINGS_FROM") or DEFAULT_FROM
+    if "\r" in text or "\n" in text:
+        raise UserError("BRIEFINGS_FROM may not contain a line break")
+    name, addr = email.utils.parseaddr(text)
+    try:
+        return Address(display_name=name, addr_spec=check_address(addr, local_domain=True))
+    except ValueError:
+        raise UserError(f"BRIEFINGS_FROM is not a valid address: {text!r}") from None
+
+
+@dataclass(frozen=True)
+class Letter:
+    """An edition's email, rendered once, ready to be addressed to readers."""
+
+    edition: Edition
+    subject: str
+    sender: Address
+    html: str
+    text: str
+    attachment: MIMEPart
+    attachment_body: bytes
+    boundary: str
+    public_url: str | None
+
+    def unsubscribe_url(self, path: str) -> str | None:
+        return f"{self.public_url}{path}" if self.public_url else None
+
+    @property
+    def mailto(self) -> str:
+        return f"mailto:{self.sender.addr_spec}?subject=unsubscribe"
+
+
+def subject_line(*, tlp: str, title: str, date: str) -> str:
+    return " ".join(f"[TLP:{tlp.upper()}] {title} - {date}".split())
+
+
+def compose(
+    edition: Edition, *, templates: Path | None = None, sender: Address | None = None,
+    public_url: str | None = None,
+) -> Letter:
+    """Render an edition's email once; UserError if its HTML part reaches 100 KB."""
+    snapshot = json.loads((edition.folder / SNAPSHOT).read_text(encoding="utf-8"))
+    manifest = json.loads((edition.folder / MANIFEST).read_text(encoding="utf-8"))
+    part = Slice.from_json(snapshot)
+    public_url = public_url.rstrip("/") if public_url else None
+    sender = sender or sender_address()
+    context: dict[str, Any] = note_context(
+        part, as_of=edition.date, edition=edition.number,
+        changes=list(manifest.get("changes") or []), medium="email",
+    ).as_dict()
+    web_url = f"{public_url}/{edition.briefing}/{edition.date}/index.html" if public_url else None
+    context.update(
+        pdf_name=pdf_name(edition.briefing, edition.date),
+        web_url=web_url,
+        unsubscribe_url=_MARK,
+    )
+    env = get_env(templates)
+    html = _inline(_render(env, "email.html", context))
+    text = _render(env.overlay(autoescape=False), "email.txt", context)
+    _check_size(env, html, edition)
+    attachment = MIMEPart(policy=policy.SMTP)
+    attachment.set_content(
+        edition.pdf.read_bytes(), maintype="application", subtype="pdf",
+        disposition="attachment", filename=pdf_name(edition.briefing, edition.date),
+    )
+    body = attachment.get_payload().replace("\n", "\r\n").encode("ascii")
+    return Letter(
+        edition=edition, attachment_body=body, boundary=secrets.token_hex(16),
+        subject=subject_line(tlp=edition.tlp, title=edition.title, date=edition.date),
+        sender=sender, html=html, text=text, attachment=attachment, public_url=public_url,
+    )
+
+
+def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise UserError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise UserError(f"template {name}: {exc}") from None
+
+
+def _inline(html: str) -> str:
+    import css_inline
+
+    inliner = css_inline.CSSInliner(load_remote_stylesheets=False, keep_link_tags=False)
+    return inliner.inline(html)
+
+
+def _check_size(env: jinja2.Environment, html: str, edition: Edition) -> None:
+    size = len(html.replace(_MARK, _LONGEST_LINK).encode())
+    if size >= HTML_LIMIT:
+        source = env.get_template("email.html").filename or "email.html"
+        raise UserError(
+            f"{source}: the email's HTML part for {edition.briefing} {edition.date} is "
+            f"{size / 1024:.1f} KB; it must stay under {HTML_LIMIT // 1024} KB "
+            "(Gmail clips longer messages): shorten the template"
+        )
+
+
+def message_id(letter: Letter, reader: Subscriber) -> str:
+    """A Message-ID derived from the edition and the reader: the same on a resend."""
+    edition = letter.edition
+    seed = f"{edition.briefing}|{edition.date}|{address_key(reader.address)}"
+    digest = hashlib.sha256(seed.encode()).hexdigest()[:20]
+    return f"<{edition.briefing}.{edition.date}.{digest}@{letter.sender.domain}>"
+
+
+def message_for(
+    letter: Letter, reader: Subscriber, *, unsubscribe_path: str, when: datetime | None = None
+) -> EmailMessage:
+    """One reader's message: the edition's letter with their address and link."""
+    return _message(letter, reader, unsubscribe_path, when, letter.attachment)
+
+
+def message_bytes(
+    letter: Letter, reader: Subscriber, *, unsubscribe_path: str, when: datetime | None = None
+) -> bytes:
+    """``message_for(...).as_bytes()``, without encoding the PDF again for each reader."""
+    stand_in = MIMEPart(policy=policy.SMTP)
+    for name, value in letter.attachment.items():
+        stand_in[name] = value
+    stand_in.set_payload(_STAND_IN)
+    data = _message(letter, reader, unsubscribe_path, when, stand_in).as_bytes()
+    head, found, tail = data.rpartition(_STAND_IN.encode())
+    assert found, "the attachment's stand-in went missing"
+    return head + letter.attachment_body + tail
+
+
+def _message(
+    letter: Letter, reader: Subscriber, unsubscribe_path: str, when: datetime | None,
+    attachment: MIMEPart,
+) -> EmailMessage:
+    link = letter.unsubscribe_url(unsubscribe_path)
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = letter.sender
+    message["To"] = Address(display_name=reader.name, addr_spec=check_address(reader.address))
+    message["Subject"] = letter.subject
+    message["Date"] = email.utils.format_datetime(when or datetime.now(UTC))
+    message["Message-ID"] = message_id(letter, reader)
+    message["List-Id"] = f"<{letter.edition.briefing}.{letter.sender.domain}>"
+    if link:
+        message["List-Unsubscribe"] = f"<{link}>, <{letter.mailto}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    else:
+        message["List-Unsubscribe"] = f"<{letter.mailto}>"
+    shown = link or letter.mailto
+    message.set_content(letter.text.replace(_MARK, shown), cte="quoted-printable")
+    message.add_alternative(
+        letter.html.replace(_MARK, str(escape(shown))), subtype="html", cte="base64"
+    )
+    # Boundaries of "=" and hex cannot occur in base64 or quoted-printable text, so
+    # they need not be searched for in the content.
+    message.set_boundary(f"=={letter.boundary}.0==")
+    message.make_mixed()
+    message.set_boundary(f"=={letter.boundary}.1==")
+    message.attach(attachment)
+    return message

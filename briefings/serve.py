@@ -1,0 +1,95 @@
+"""``briefings serve``: the archive, read-only, and the unsubscribe endpoint.
+
+Starlette serves the output folder with ``StaticFiles`` (GET and HEAD only, no path
+outside the folder, symlinks out of it refused) and the one-click unsubscribe URL
+``/unsubscribe/<subscriber>/<token>``:
+
+- ``POST`` (RFC 8058 one-click, or the confirm button) unsubscribes at once, with
+  no cookie or login;
+- ``GET`` shows a page with a confirm button and changes nothing (mail scanners
+  follow links);
+- a forged or altered token gets 403 and changes nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from briefings.render import get_env
+from briefings.state import connect, state_path
+from briefings.subscribers import Subscriber, address_key, unsubscribe
+from briefings.tokens import secret, verify
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from starlette.requests import Request
+
+_PAGE = "unsubscribe.html"
+
+
+def create_app(*, out: Path, state: Path | None = None, templates: Path | None = None) -> Starlette:
+    """The ASGI app serving ``out`` and the unsubscribe endpoint on ``state``."""
+    state = state if state is not None else state_path(out)
+    env = get_env(templates)
+    connect(state).close()  # create the database (and its secret) before the first request
+
+    def page(state_name: str, status: int, reader: Subscriber | None = None) -> HTMLResponse:
+        html = env.get_template(_PAGE).render(state=state_name, reader=reader)
+        return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+
+    def check(conn: sqlite3.Connection, request: Request) -> Subscriber | None:
+        try:
+            number = int(request.path_params["subscriber"])
+        except ValueError:
+            return None
+        row = conn.execute("SELECT * FROM subscribers WHERE id = ?", (number,)).fetchone()
+        if row is None:
+            return None
+        reader = Subscriber.from_row(row)
+        token = request.path_params["token"]
+        key = secret(conn)
+        ok = verify(key, subscriber=reader.id, address_key=address_key(reader.address), token=token)
+        return reader if ok else None
+
+    def confirm(request: Request) -> HTMLResponse:
+        conn = connect(state)
+        try:
+            reader = check(conn, request)
+        finally:
+            conn.close()
+        if reader is None:
+            return page("invalid", 403)
+        return page("done" if reader.status == "unsubscribed" else "confirm", 200, reader)
+
+    def one_click(request: Request) -> HTMLResponse:
+        conn = connect(state)
+        try:
+            reader = check(conn, request)
+            if reader is None:
+                return page("invalid", 403)
+            reader = unsubscribe(conn, subscriber=reader.id) or reader
+        finally:
+            conn.close()
+        return page("done", 200, reader)
+
+    routes = [
+        Route("/unsubscribe/{subscriber}/{token}", confirm, methods=["GET"]),
+        Route("/unsubscribe/{subscriber}/{token}", one_click, methods=["POST"]),
+        Mount("/", app=StaticFiles(directory=out, html=True, check_dir=False), name="archive"),
+    ]
+    return Starlette(routes=routes)
+
+
+def serve(*, out: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve until interrupted."""
+    import uvicorn
+
+    out.mkdir(parents=True, exist_ok=True)
+    uvicorn.run(create_app(out=out), host=host, port=port, log_level="info", server_header=False)
