@@ -77,6 +77,15 @@ def percent(value: float) -> str:
     return f"{value:g}%"
 
 
+def safe_svg(value: str) -> Markup:
+    """A figure's SVG as markup: the one place raw markup is trusted.
+
+    Only :func:`briefings.figures.inline_svg` output belongs here: its text was
+    escaped by the drawing library and it was checked to hold nothing that runs.
+    """
+    return Markup(value)  # noqa: S704 - sanitised figure SVG only
+
+
 def get_env(templates: Path | None = None) -> jinja2.Environment:
     """The Jinja environment for the given project templates folder."""
     loader = jinja2.FileSystemLoader([str(d) for d in template_dirs(templates)])
@@ -88,7 +97,9 @@ def get_env(templates: Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(md=markdown, date_text=date_text, words=words, percent=percent)
+    env.filters.update(
+        md=markdown, date_text=date_text, words=words, percent=percent, safe_svg=safe_svg
+    )
     return env
 
 
@@ -135,7 +146,8 @@ class NoteContext:
 
 
 def note_context(
-    part: Slice, *, as_of: str, edition: int, changes: list[str], medium: str
+    part: Slice, *, as_of: str, edition: int, changes: list[str], medium: str,
+    figures: tuple | None = None,
 ) -> NoteContext:
     """The template context for one edition of a briefing."""
     from briefings.model import CREDIBILITY, LIKELIHOODS, RELIABILITY, SECTIONS, TLP_LEVELS
@@ -164,6 +176,7 @@ def note_context(
         tlp_levels=TLP_LEVELS,
         version=__version__,
         created=date.fromisoformat(as_of).isoformat() + "T00:00:00Z",
+        figures=figures,
     )
 
 
