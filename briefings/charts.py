@@ -1,0 +1,303 @@
+"""The measures chart and the timeline of a briefing, drawn with Matplotlib.
+
+Matplotlib is imported inside the functions (``briefings --help`` stays fast) and
+used without pyplot (no global figure state, safe in forked build workers). Every
+setting that could make two runs differ is pinned: text stays text in the SVG
+(``svg.fonttype: none``), ids are salted with a fixed string, and neither file
+carries a date.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from briefings.figures import OKABE_ITO, Figure, inline_svg
+from briefings.render import date_text
+
+if TYPE_CHECKING:
+    from briefings.model import Measure
+    from briefings.scope import Slice
+
+WIDTH = 6.8  # inches: the text width of an A4 page with the print margins
+ROW = 0.3  # inches per bar or lane
+INK, MUTED, RULE = "#1b1f24", "#5b6470", "#d0d7de"
+TARIFF_LAYERS = {  # status -> (fill, hatch, label); threats are hatched, not filled
+    "in-force": (OKABE_ITO["vermillion"], "", "in force"),
+    "announced": (OKABE_ITO["orange"], "", "announced"),
+    "threatened": ("white", "////", "threatened"),
+    "proposed": ("white", "....", "proposed"),
+}
+_NOT_COUNTED = {"suspended", "lifted"}
+
+
+@cache
+def _settings() -> dict[str, Any]:
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    fonts = [f for f in ("Noto Sans", "DejaVu Sans") if f in installed] or ["DejaVu Sans"]
+    return {
+        "svg.fonttype": "none", "svg.hashsalt": "briefings", "font.family": "sans-serif",
+        "font.sans-serif": fonts, "font.size": 8, "axes.edgecolor": MUTED,
+        "axes.linewidth": 0.6, "xtick.color": MUTED, "ytick.color": INK,
+        "xtick.labelcolor": INK, "ytick.major.size": 0, "hatch.linewidth": 0.8,
+        "hatch.color": OKABE_ITO["vermillion"], "axes.spines.top": False,
+        "axes.spines.right": False, "axes.spines.left": False,
+    }
+
+
+def span(value: str) -> tuple[date, date]:
+    """The days a partial date covers, as [first, after last): a year, a month or a day."""
+    parts = [int(p) for p in value.split("-")]
+    if len(parts) == 1:
+        return date(parts[0], 1, 1), date(parts[0] + 1, 1, 1)
+    if len(parts) == 2:
+        year, month = parts
+        return date(year, month, 1), date(year + month // 12, month % 12 + 1, 1)
+    day = date(*parts)
+    return day, day + timedelta(days=1)
+
+
+def _finish(fig: Any, name: str, caption: str, description: str) -> Figure:
+    """Save ``fig`` as SVG and PNG, both without dates or random ids."""
+    svg = io.StringIO()
+    fig.savefig(svg, format="svg", metadata={"Date": None})
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=2 * 96, metadata={"Software": None})
+    data = png.getvalue()
+    size = (int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big"))
+    return Figure(name=name, caption=caption, description=description,  # type: ignore[arg-type]
+                  svg=inline_svg(svg.getvalue(), name), png=data, png_size=size)
+
+
+def measures_chart(part: Slice) -> Figure | None:
+    """Tariff layers stacked into the rate each target faces; other measures over time."""
+    stacks = _tariff_stacks(part)
+    dated = [m for m in part.measures if m.kind != "tariff" or m.rate_percent is None]
+    dated = [m for m in dated if m.announced or m.effective or m.ends]
+    if not stacks and not dated:
+        return None
+    import matplotlib as mpl
+    from matplotlib.figure import Figure as Canvas
+
+    with mpl.rc_context(_settings()):
+        heights = [r for r in (len(stacks), len(dated)) if r]
+        fig = Canvas(figsize=(WIDTH, 0.9 + sum(h * ROW + 0.8 for h in heights)), dpi=96,
+                     layout="constrained")
+        axes = list(fig.subplots(len(heights), 1, height_ratios=heights, squeeze=False)[:, 0])
+        if stacks:
+            _draw_stacks(axes.pop(0), stacks, part)
+        if dated:
+            _draw_spans(axes.pop(0), dated)
+        return _finish(
+            fig, "measures",
+            "Measures: tariff layers stacked into the rate each target faces, "
+            "and other measures over time",
+            _describe_measures(part, stacks, dated, undated=[
+                m for m in part.measures if m not in dated
+                and not (m.kind == "tariff" and m.rate_percent is not None)
+            ]),
+        )
+
+
+def _tariff_stacks(part: Slice) -> dict[tuple[tuple[str, ...], str], list[Measure]]:
+    """(imposers, target) -> its tariff layers with a rate: in force first, threats last."""
+    stacks: dict[tuple[tuple[str, ...], str], list[Measure]] = {}
+    for m in part.measures:
+        if m.kind == "tariff" and m.rate_percent is not None and m.status not in _NOT_COUNTED:
+            for target in m.targets:
+                stacks.setdefault((tuple(m.imposed_by), target), []).append(m)
+    order = list(TARIFF_LAYERS)
+    return {
+        key: sorted(layers, key=lambda m: order.index(m.status))
+        for key, layers in stacks.items()
+    }
+
+
+def _stack_name(part: Slice, key: tuple[tuple[str, ...], str]) -> str:
+    imposers, target = key
+    return f"{' & '.join(part.names[i].name for i in imposers)} on {part.names[target].name}"
+
+
+def _draw_stacks(ax: Any, stacks: dict, part: Slice) -> None:
+    from matplotlib.patches import Patch
+
+    ax.set_title("Tariff rate each target faces (%)", loc="left", fontsize=9, color=INK)
+    rows = list(stacks.items())
+    widest = max(sum(m.rate_percent for m in layers) for _, layers in rows)
+    for row, (_, layers) in enumerate(rows):
+        left = 0.0
+        for m in layers:
+            fill, hatch, _ = TARIFF_LAYERS[m.status]
+            edge = OKABE_ITO["vermillion"] if m.status != "proposed" else OKABE_ITO["orange"]
+            ax.barh(row, m.rate_percent, left=left, height=0.6, color=fill, hatch=hatch,
+                    edgecolor=edge, linewidth=0.8)
+            if m.rate_percent >= widest * 0.06:
+                ax.text(left + m.rate_percent / 2, row, f"{m.rate_percent:g}%", ha="center",
+                        va="center", fontsize=7.5, parse_math=False,
+                        color="white" if not hatch else INK,
+                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6}
+                        if hatch else None)
+            left += m.rate_percent
+        ax.text(left + widest * 0.01, row, _total_text(layers), va="center", fontsize=7.5,
+                color=INK, parse_math=False)
+    ax.set_yticks(range(len(rows)), [_stack_name(part, k) for k, _ in rows], parse_math=False)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_xlim(0, widest * 1.3)
+    ax.grid(axis="x", color=RULE, linewidth=0.5)
+    ax.set_axisbelow(True)
+    shown = dict.fromkeys(m.status for _, layers in rows for m in layers)
+    ax.legend(
+        handles=[
+            Patch(facecolor=TARIFF_LAYERS[s][0], hatch=TARIFF_LAYERS[s][1],
+                  edgecolor=OKABE_ITO["vermillion"], label=TARIFF_LAYERS[s][2])
+            for s in TARIFF_LAYERS if s in shown
+        ],
+        loc="lower right", frameon=False, ncols=4, fontsize=7.5,
+        bbox_to_anchor=(1, 1), borderaxespad=0.2,
+    )
+
+
+def _total_text(layers: list[Measure]) -> str:
+    firm = sum(m.rate_percent or 0 for m in layers if m.status in {"in-force", "announced"})
+    total = sum(m.rate_percent or 0 for m in layers)
+    return f"{firm:g}%" if total == firm else f"{firm:g}%, up to {total:g}%"
+
+
+def _draw_spans(ax: Any, measures: list[Measure]) -> None:
+    from matplotlib import dates as mdates
+
+    ax.set_title("Other measures: announced, in effect, ending", loc="left", fontsize=9,
+                 color=INK)
+    starts = [span(d)[0] for m in measures for d in (m.announced, m.effective, m.ends) if d]
+    lo, hi = min(starts), max(starts)
+    pad = max((hi - lo) * 0.08, timedelta(days=30))
+    hi = hi + pad
+    for row, m in enumerate(measures):
+        faded = m.status in _NOT_COUNTED
+        colour = "#999999" if faded else OKABE_ITO["blue"]
+        announced = span(m.announced)[0] if m.announced else None
+        effective = span(m.effective)[0] if m.effective else None
+        ends = span(m.ends)[1] if m.ends else None
+        if announced and (effective or ends):
+            ax.barh(row, mdates.date2num(effective or ends) - mdates.date2num(announced),
+                    left=mdates.date2num(announced), height=0.35,
+                    color="#999999" if faded else OKABE_ITO["sky-blue"])
+        if effective:
+            until = ends or hi
+            ax.barh(row, mdates.date2num(until) - mdates.date2num(effective),
+                    left=mdates.date2num(effective), height=0.6, color=colour)
+            if not ends:
+                ax.plot([mdates.date2num(hi)], [row], marker=">", color=colour, markersize=5)
+        point = announced if not (effective or ends) else None
+        if point:
+            ax.plot([mdates.date2num(point)], [row], marker="D", color=colour, markersize=5)
+    ax.set_yticks(range(len(measures)),
+                  [_short(f"{m.title} ({m.status.replace('-', ' ')})") for m in measures],
+                  parse_math=False)
+    ax.set_ylim(len(measures) - 0.5, -0.5)
+    ax.set_xlim(mdates.date2num(lo - pad), mdates.date2num(hi))
+    locator = mdates.AutoDateLocator(maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
+    ax.grid(axis="x", color=RULE, linewidth=0.5)
+    ax.set_axisbelow(True)
+
+
+def _short(text: str, limit: int = 48) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _describe_measures(
+    part: Slice, stacks: dict, dated: list[Measure], undated: list[Measure]
+) -> str:
+    lines = []
+    for key, layers in stacks.items():
+        parts = ", ".join(
+            f"{m.rate_percent:g}% {m.status.replace('-', ' ')} ({m.title})" for m in layers
+        )
+        lines.append(f"Tariffs of {_stack_name(part, key)}: {parts}; total {_total_text(layers)}.")
+    for m in dated:
+        when = "; ".join(
+            f"{label} {date_text(value)}"
+            for label, value in (("announced", m.announced), ("effective", m.effective),
+                                 ("ends", m.ends)) if value
+        )
+        lines.append(f"{m.title}, {m.kind.replace('-', ' ')}, "
+                     f"{m.status.replace('-', ' ')}: {when}.")
+    if undated:
+        lines.append("Not drawn (no dates or rate): "
+                     + "; ".join(m.title for m in undated) + ".")
+    return " ".join(lines)
+
+
+def timeline_chart(part: Slice) -> Figure | None:
+    """Events on a date axis; a partial date is drawn as the month or year it covers."""
+    if not part.events:
+        return None
+    import matplotlib as mpl
+    from matplotlib import dates as mdates
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure as Canvas
+
+    events = sorted(part.events, key=lambda e: (span(e.date)[0], e.date, e.id))
+    spans = [tuple(mdates.date2num(d) for d in span(e.date)) for e in events]
+    lo = min(s for s, _ in spans)
+    hi = max(e for _, e in spans)
+    pad = max((hi - lo) * 0.04, 15)
+    lo, hi = lo - pad, hi + pad
+    with mpl.rc_context(_settings()):
+        fig = Canvas(figsize=(WIDTH, 1.0), dpi=96)
+        FigureCanvasAgg(fig)
+        ax = fig.add_axes((0.02, 0.3, 0.96, 0.65))
+        ax.set_xlim(lo, hi)
+        renderer = fig.canvas.get_renderer()
+        per_pixel = (hi - lo) / ax.get_window_extent(renderer).width
+        lanes: list[list[tuple[float, float]]] = []
+        placed = []
+        for event, (start, end) in zip(events, spans, strict=True):
+            text = ax.text(0, 0, event.title, fontsize=7.5, parse_math=False)
+            width = text.get_window_extent(renderer).width * per_pixel
+            text.remove()
+            gap = 8 * per_pixel
+            if end + gap + width <= hi:
+                left, right, x, align = start, end + gap + width, end + gap, "left"
+            else:
+                left, right, x, align = max(lo, start - gap - width), end, start - gap, "right"
+            lane = next(
+                (n for n, used in enumerate(lanes)
+                 if all(right + gap < a or left - gap > b for a, b in used)),
+                len(lanes),
+            )
+            if lane == len(lanes):
+                lanes.append([])
+            lanes[lane].append((left, right))
+            placed.append((event, start, end, lane, x, align))
+        fig.set_size_inches(WIDTH, 0.75 + ROW * len(lanes))
+        height = fig.get_size_inches()[1]
+        ax.set_position((0.02, 0.45 / height, 0.96, (height - 0.55) / height))
+        for event, start, end, lane, x, align in placed:
+            if end - start > 1:
+                ax.barh(lane, end - start, left=start, height=0.5, color=OKABE_ITO["sky-blue"],
+                        edgecolor=OKABE_ITO["blue"], linewidth=0.6)
+            else:
+                ax.plot([start], [lane], marker="o", color=OKABE_ITO["blue"], markersize=4.5)
+            ax.text(x, lane, event.title, ha=align, va="center", fontsize=7.5, color=INK,
+                    parse_math=False)
+        ax.set_ylim(len(lanes) - 0.5, -0.6)
+        ax.set_yticks([])
+        locator = mdates.AutoDateLocator(maxticks=8)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
+        ax.grid(axis="x", color=RULE, linewidth=0.5)
+        ax.set_axisbelow(True)
+        description = (
+            f"Timeline of {len(events)} events from {date_text(events[0].date)} "
+            f"to {date_text(events[-1].date)}: "
+            + "; ".join(f"{date_text(e.date)}, {e.title}" for e in events) + "."
+        )
+        return _finish(fig, "timeline", "Timeline: events by date; a bar spans a month "
+                       "or a year when only that is known", description)
