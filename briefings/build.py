@@ -77,6 +77,7 @@ def build(  # noqa: PLR0913
     if not force and (done := _unchanged(out, fingerprint, date, only)):
         return BuildReport(skipped=done)
 
+    from briefings import figures as drawing
     from briefings.load import load
     from briefings.scope import take_slice
 
@@ -94,7 +95,10 @@ def build(  # noqa: PLR0913
             continue
         number = existing.number if existing else _next_number(out, briefing_id)
         changes: list[str] = []
-        context = note_context(part, as_of=date, edition=number, changes=changes, medium="web")
+        figures = drawing.draw_figures(part)  # once per edition: web, print and email share them
+        context = note_context(
+            part, as_of=date, edition=number, changes=changes, medium="web", figures=figures
+        )
         html = {m: _render(env, replace(context, medium=m)) for m in ("web", "print")}
         snapshot = json.dumps(part.to_json(), indent=1, ensure_ascii=False, sort_keys=True)
         pending.append(_Pending(
