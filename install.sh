@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 system_packages=(fonts-noto-core fonts-noto-cjk fonts-dejavu-core libharfbuzz-subset0
-                 libpango-1.0-0 libpangoft2-1.0-0 fontconfig)
+                 libpango-1.0-0 libpangoft2-1.0-0 fontconfig graphviz)
 missing=()
 for package in "${system_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
