@@ -86,7 +86,7 @@ def deliver(  # noqa: PLR0913
     public_url: str | None = None,
     attempts: int = 3,
     backoff: float = 1.0,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> DeliveryReport:
     """Deliver ``editions`` to the active subscribers who should get them, once each.
@@ -113,7 +113,7 @@ def deliver(  # noqa: PLR0913
         return report
     with one_at_a_time(conn):
         run = _Run(conn=conn, report=report, key=secret(conn), attempts=attempts,
-                   backoff=backoff, sleep=sleep, transport=transport or transport_from_env())
+                   backoff=backoff, sleep=sleep or time.sleep, transport=transport or transport_from_env())
         try:
             run.deliver_all(letters, progress)
         finally:

@@ -1,0 +1,55 @@
+"""Fixtures for the subscriber, mail, delivery and serve tests.
+
+Load them with ``pytest_plugins = ["mail_fixtures"]``: a real SMTP server
+(aiosmtpd on 127.0.0.1, a free port), real editions built from ``tests/sample``,
+and a real state database in ``tmp_path``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from mail_helpers import DATE, EXTRA, LATER, SAMPLE, Recorder, free_port
+
+from briefings.build import build
+
+
+@pytest.fixture
+def smtp():
+    """A recording SMTP server on 127.0.0.1; ``smtp.url`` is its BRIEFINGS_SMTP_URL."""
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    recorder.url = f"smtp://127.0.0.1:{controller.port}"  # type: ignore[attr-defined]
+    try:
+        yield recorder
+    finally:
+        recorder.release.set()
+        controller.stop()
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """OUT with river-dispute (green; water, basin), basin-power (amber; power) and
+    basin-watch (clear; no topics), each on DATE, and river-dispute again on LATER."""
+    seeds = tmp_path_factory.mktemp("mail-seeds")
+    (seeds / "knowledge.yaml").write_bytes((SAMPLE / "knowledge.yaml").read_bytes())
+    (seeds / "extra.yaml").write_text(EXTRA, encoding="utf-8")
+    out = tmp_path_factory.mktemp("mail-out")
+    build(seeds=seeds, templates=None, out=out, date=DATE, jobs=2)
+    build(seeds=seeds, templates=None, out=out, date=LATER, jobs=1, only=["river-dispute"])
+    return out
+
+
+@pytest.fixture
+def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh state database and clean settings, run from ``tmp_path``."""
+    for name in ("BRIEFINGS_SMTP_URL", "BRIEFINGS_PUBLIC_URL", "BRIEFINGS_FROM",
+                 "BRIEFINGS_SECRET", "BRIEFINGS_OUTBOX"):
+        monkeypatch.delenv(name, raising=False)
+    path = tmp_path / "state" / "briefings.sqlite3"
+    monkeypatch.setenv("BRIEFINGS_STATE", str(path))
+    monkeypatch.chdir(tmp_path)
+    return path

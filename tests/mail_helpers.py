@@ -1,0 +1,97 @@
+"""Helpers for the subscriber, mail, delivery and serve tests.
+
+:class:`Recorder` is an aiosmtpd handler that records what it gets and can be
+told to answer a recipient with a script of replies, to drop the connection, or to
+hold the Nth message until the test lets it go.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import socket
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "tests" / "sample"
+DATE = "2024-04-01"
+LATER = "2024-05-01"
+
+# Two more briefings on the sample's actors, to check who gets what.
+EXTRA = """\
+briefings:
+  - id: basin-power
+    title: Power sales in the basin
+    bluf: Highland wants to **sell power**.
+    tlp: amber
+    topics: [power]
+    actors: [highland]
+  - id: basin-watch
+    title: Basin watch
+    bluf: A short public note on the basin.
+    tlp: clear
+    actors: [basin-council]
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Received:
+    """One message the server accepted."""
+
+    recipients: list[str]
+    data: bytes
+
+    @property
+    def message(self) -> email.message.EmailMessage:
+        return email.message_from_bytes(self.data, policy=email.policy.default)  # type: ignore[return-value]
+
+
+@dataclass
+class Recorder:
+    """An aiosmtpd handler: records messages; replies as scripted."""
+
+    received: list[Received] = field(default_factory=list)
+    rcpt_replies: dict[str, list[str]] = field(default_factory=dict)
+    rcpt_seen: list[str] = field(default_factory=list)
+    drop_once: set[str] = field(default_factory=set)
+    connections: int = 0
+    hold_at: int | None = None
+    holding: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802, ARG002
+        self.connections += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802, ARG002
+        self.rcpt_seen.append(address)
+        if address in self.drop_once:
+            self.drop_once.discard(address)
+            server.transport.close()
+            return "421 closing"
+        script = self.rcpt_replies.get(address)
+        if script:
+            return script.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802, ARG002
+        if self.hold_at is not None and len(self.received) + 1 == self.hold_at:
+            self.holding.set()
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(None, self.release.wait, 300)
+        self.received.append(Received(list(envelope.rcpt_tos), bytes(envelope.content)))
+        return "250 2.0.0 queued"
+
+    def to(self, address: str) -> list[Received]:
+        return [r for r in self.received if address in r.recipients]
