@@ -1,0 +1,273 @@
+"""Figures: each parses, names what it should, counts its arrows, and stays inert."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from datetime import date
+from pathlib import Path
+
+import pymupdf
+import pytest
+from bs4 import BeautifulSoup
+
+from briefings.build import build
+from briefings.charts import span
+from briefings.figures import content_id, draw_figures
+from briefings.load import load
+from briefings.scope import take_slice
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "tests" / "sample"
+SVG = "{http://www.w3.org/2000/svg}"
+HOSTILE = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
+
+
+def texts(svg: str) -> list[str]:
+    return ["".join(t.itertext()) for t in ET.fromstring(svg).iter(f"{SVG}text")]  # noqa: S314
+
+
+def edges(svg: str) -> list[ET.Element]:
+    return [g for g in ET.fromstring(svg).iter(f"{SVG}g") if g.get("class") == "edge"]  # noqa: S314
+
+
+def by_name(part) -> dict:
+    return {f.name: f for f in draw_figures(part)}
+
+
+def world(n_states: int = 10) -> str:
+    """A knowledge base of 3 * n_states actors: states, their leaders and agencies."""
+    actors, dealings, measures, events = [], [], [], []
+    statuses = ["confirmed", "reported", "suspected", "proposed", "denied"]
+    for i in range(n_states):
+        actors += [
+            f"  - {{id: state-{i}, name: State number {i}, kind: state, country: {COUNTRIES[i]}}}",
+            f"  - {{id: leader-{i}, name: Leader of state {i}, kind: person, leads: state-{i}}}",
+            f"  - {{id: agency-{i}, name: Agency {i}, kind: organisation, "
+            f"country: {COUNTRIES[i]}}}",
+        ]
+        j = (i + 1) % n_states
+        dealings.append(
+            f"  - {{id: deal-{i}, from: state-{i}, to: agency-{j}, kind: arms, "
+            f"status: {statuses[i % 5]}, sources: [s]}}"
+        )
+        measures.append(
+            f"  - {{id: tariff-{i}, title: Tariff {i}, kind: tariff, imposed_by: [state-{i}], "
+            f"targets: [state-{j}, leader-{j}], status: {['in-force', 'threatened'][i % 2]}, "
+            f"rate_percent: {10 + i}, sources: [s]}}"
+        )
+        measures.append(
+            f"  - {{id: ban-{i}, title: Travel ban {i}, kind: travel-ban, "
+            f"imposed_by: [state-{i}], targets: [leader-{j}], status: in-force, "
+            f"announced: 2023-0{1 + i % 9}, effective: 2024-0{1 + i % 9}-15, sources: [s]}}"
+        )
+        events.append(
+            f"  - {{id: event-{i}, date: '{2020 + i % 4}{'' if i % 3 == 0 else f'-0{1 + i % 9}'}',"
+            f" title: Summit number {i} between the two neighbours, actors: [state-{i}], "
+            f"sources: [s]}}"
+        )
+    return "\n".join([
+        "sources:\n  - {id: s, publisher: P, title: T, published: '2024'}",
+        "actors:", *actors, "dealings:", *dealings, "measures:", *measures,
+        "events:", *events,
+        "briefings:\n  - id: world\n    title: World\n    bluf: B\n    tlp: clear\n"
+        f"    actors: [{', '.join(f'state-{i}' for i in range(n_states))}]",
+    ]) + "\n"
+
+
+COUNTRIES = ["FR", "DE", "IT", "ES", "PT", "NL", "BE", "AT", "PL", "CZ"]
+
+
+@pytest.fixture(scope="module")
+def sample_part():
+    return take_slice(load(SAMPLE), "river-dispute")
+
+
+@pytest.fixture(scope="module")
+def world_part(tmp_path_factory: pytest.TempPathFactory):
+    folder = tmp_path_factory.mktemp("world")
+    (folder / "world.yaml").write_text(world(), encoding="utf-8")
+    return take_slice(load(folder), "world")
+
+
+def test_each_figure_parses_and_is_labelled(sample_part) -> None:
+    figures = draw_figures(sample_part)
+    assert [f.name for f in figures] == ["relationships", "measures", "timeline"]
+    for f in figures:
+        root = ET.fromstring(f.svg)  # noqa: S314
+        assert root.tag == f"{SVG}svg"
+        assert root.get("role") == "img"
+        assert root.get("aria-labelledby") == f"figure-{f.name}-caption"
+        assert root.get("aria-describedby") == f"figure-{f.name}-description"
+        assert not f.svg.startswith("<?xml")
+        assert "<!DOCTYPE" not in f.svg
+        assert f.png.startswith(b"\x89PNG\r\n\x1a\n")
+        assert f.caption
+        assert f.description
+
+
+def test_relationship_map_names_actors_and_counts_arrows(sample_part) -> None:
+    rel = by_name(sample_part)["relationships"]
+    shown = texts(rel.svg)
+    for name in ("Qamaria", "Highland Republic", "Basin Council"):
+        assert name in shown
+    assert "trade" in shown
+    assert "tariff 15% (threatened)" in shown
+    assert len(edges(rel.svg)) == 2  # one dealing, one measure with one imposer and target
+
+
+def test_thirty_actors_all_named_every_arrow_drawn(world_part) -> None:
+    figures = by_name(world_part)
+    rel = figures["relationships"]
+    shown = texts(rel.svg)
+    assert len(world_part.names) == 30
+    for actor in world_part.names.values():
+        assert actor.name in shown
+    expected = len(world_part.dealings) + sum(
+        len(m.imposed_by) * len(m.targets) for m in world_part.measures
+    )
+    assert len(edges(rel.svg)) == expected == 10 + 20 + 10
+    clusters = [g for g in ET.fromstring(rel.svg).iter(f"{SVG}g")  # noqa: S314
+                if g.get("class") == "cluster"]
+    assert len(clusters) == 10  # each state boxed with its leader and agency
+    timeline = texts(figures["timeline"].svg)
+    for event in world_part.events:
+        assert event.title in timeline
+    measures = texts(figures["measures"].svg)
+    assert "State number 0 on State number 1" in measures
+    assert any(t.startswith("Travel ban 3") for t in measures)
+
+
+def test_timeline_labels_do_not_collide(world_part) -> None:
+    svg = by_name(world_part)["timeline"].svg
+    root = ET.fromstring(svg)  # noqa: S314
+    titles = {e.title for e in world_part.events}
+    rows: dict[str, int] = {}
+    for text in root.iter(f"{SVG}text"):
+        if "".join(text.itertext()) in titles:
+            key = text.get("y") or text.get("transform", "")
+            rows[key] = rows.get(key, 0) + 1
+    # ten long labels on a short axis: they need lanes, and lanes hold few each
+    assert len(rows) >= 4
+    assert sum(rows.values()) == len(titles)
+
+
+def test_partial_dates_span_what_they_cover() -> None:
+    assert span("2024") == (date(2024, 1, 1), date(2025, 1, 1))
+    assert span("2024-12") == (date(2024, 12, 1), date(2025, 1, 1))
+    assert span("2024-02-29") == (date(2024, 2, 29), date(2024, 3, 1))
+
+
+def test_nothing_to_draw_no_figure(sample_part) -> None:
+    from dataclasses import replace
+
+    bare = replace(sample_part, dealings=(), measures=(), events=())
+    assert draw_figures(bare) == ()
+    only_events = replace(sample_part, dealings=(), measures=())
+    assert [f.name for f in draw_figures(only_events)] == ["timeline"]
+
+
+_DIGEST = """
+import hashlib, json, sys
+from pathlib import Path
+from briefings.figures import draw_figures
+from briefings.load import load
+from briefings.scope import take_slice
+part = take_slice(load(Path(sys.argv[1])), sys.argv[2])
+print(json.dumps({f.name: [hashlib.sha256(f.svg.encode()).hexdigest(),
+                           hashlib.sha256(f.png).hexdigest()] for f in draw_figures(part)}))
+"""
+
+
+def test_same_data_same_bytes(sample_part) -> None:
+    first, second = draw_figures(sample_part), draw_figures(sample_part)
+    assert first == second
+    here = {f.name: [hashlib.sha256(f.svg.encode()).hexdigest(),
+                     hashlib.sha256(f.png).hexdigest()] for f in first}
+    other = subprocess.run(
+        [sys.executable, "-c", _DIGEST, str(SAMPLE), "river-dispute"],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+        env={"PYTHONHASHSEED": "123", "PATH": "/usr/bin:/bin"},
+    )
+    assert json.loads(other.stdout) == here
+
+
+def hostile_kb(sample_copy: Path) -> Path:
+    text = (sample_copy / "knowledge.yaml").read_text(encoding="utf-8")
+    text = text.replace("name: Basin Council", f"name: '{HOSTILE[0]}'")
+    text = text.replace("name: Highland Republic", f"name: '{HOSTILE[1]}'")
+    text = text.replace("title: Basin treaty signed", "title: 'Costs $5 \\N or $x^2$ </text>'")
+    (sample_copy / "knowledge.yaml").write_text(text, encoding="utf-8")
+    return sample_copy
+
+
+def test_hostile_labels_stay_text(sample_copy: Path) -> None:
+    part = take_slice(load(hostile_kb(sample_copy)), "river-dispute")
+    for f in draw_figures(part):
+        root = ET.fromstring(f.svg)  # noqa: S314
+        tags = {e.tag.rpartition("}")[2] for e in root.iter()}
+        assert not tags & {"script", "img", "foreignObject", "a", "image"}
+        assert not [k for e in root.iter() for k in e.attrib if k.lower().startswith("on")]
+        if f.name == "relationships":
+            assert set(HOSTILE) <= set(texts(f.svg))
+        if f.name == "timeline":
+            assert "Costs $5 \\N or $x^2$ </text>" in texts(f.svg)
+        if f.name == "measures":
+            assert any(HOSTILE[1] in t for t in texts(f.svg))
+
+
+def test_hostile_labels_in_the_web_page(sample_copy: Path, tmp_path: Path) -> None:
+    build(seeds=hostile_kb(sample_copy), templates=None, out=tmp_path / "out",
+          date="2024-04-01", jobs=1)
+    page = tmp_path / "out" / "river-dispute" / "2024-04-01" / "index.html"
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    assert soup.find("script") is None
+    assert soup.find("img") is None
+    assert not [a for t in soup.find_all(True) for a in t.attrs if a.startswith("on")]
+    svg = soup.select_one("#figure-relationships svg")
+    assert HOSTILE[0] in [t.get_text() for t in svg.find_all("text")]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("figures-out")
+    build(seeds=SAMPLE, templates=None, out=out, date="2024-04-01", jobs=1)
+    return out / "river-dispute" / "2024-04-01"
+
+
+def test_web_page_carries_the_svgs(built: Path) -> None:
+    soup = BeautifulSoup((built / "index.html").read_text(encoding="utf-8"), "html.parser")
+    where = {"relationships": "dealings", "measures": "measures", "timeline": "timeline"}
+    for name, section in where.items():
+        figure = soup.select_one(f"section#{section} > figure#figure-{name}")
+        assert figure is not None, name
+        svg = figure.select_one(".figure-art > svg")
+        assert svg["role"] == "img"
+        assert soup.find(id=svg["aria-labelledby"]).name == "figcaption"
+        assert soup.find(id=svg["aria-describedby"]).get_text(strip=True)
+    ids = [t["id"] for t in soup.find_all(id=True)]
+    assert len(ids) == len(set(ids)), "figures share a page: their ids must not clash"
+    timeline = [t.get_text() for t in soup.select("#figure-timeline svg text")]
+    assert "Basin treaty signed" in timeline
+
+
+def test_pdf_has_the_figures_as_real_text(built: Path) -> None:
+    with pymupdf.open(built / "river-dispute-2024-04-01.pdf") as pdf:
+        text = "\n".join(page.get_text() for page in pdf)
+    assert "tariff 15% (threatened)" in text  # drawn only in the relationship map
+    assert "0%, up to 15%" in text  # drawn only in the measures chart
+    assert text.count("Highland begins filling the reservoir") >= 2  # timeline list + chart
+
+
+def test_content_id_per_figure_and_edition(sample_part) -> None:
+    rel = by_name(sample_part)["relationships"]
+    cid = rel.content_id("river-dispute/2024-04-01")
+    assert cid == "figure-relationships.river-dispute-2024-04-01@briefings.invalid"
+    assert cid == content_id("relationships", "river-dispute/2024-04-01")
+    assert rel.filename == "figure-relationships.png"
+    width, height = rel.png_size
+    assert width > 0
+    assert height > 0
