@@ -7,6 +7,7 @@ and ``validate`` never loads WeasyPrint.
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from datetime import date as _date
 from pathlib import Path
 from typing import Self
@@ -18,6 +19,11 @@ from briefings import __version__
 SEEDS = click.option(
     "--seeds", type=click.Path(path_type=Path, file_okay=False), default=Path("seeds"),
     show_default=True, help="Folder of the knowledge base (*.yaml, *.yml, searched recursively).",
+)
+TEMPLATES = click.option(
+    "--templates", type=click.Path(path_type=Path, file_okay=False), default=Path("templates"),
+    show_default=True,
+    help="Folder of templates that override the packaged ones, one file at a time.",
 )
 OUT = click.option(
     "--out", type=click.Path(path_type=Path, file_okay=False), default=Path("out"),
@@ -53,11 +59,7 @@ def validate(seeds: Path) -> None:
 
 @cli.command()
 @SEEDS
-@click.option(
-    "--templates", type=click.Path(path_type=Path, file_okay=False), default=Path("templates"),
-    show_default=True,
-    help="Folder of templates that override the packaged ones, one file at a time.",
-)
+@TEMPLATES
 @OUT
 @click.option("--date", callback=_iso_date, help="The editions' date, YYYY-MM-DD. [default: today]")
 @click.option("--force", is_flag=True, help="Rebuild even editions whose inputs are unchanged.")
@@ -88,6 +90,79 @@ def build(  # noqa: PLR0913
         f"{len(report.built)} built, {len(report.skipped)} unchanged and skipped, "
         f"{report.pages} pages, {report.bytes:,} bytes -> {out}/index.html"
     )
+
+
+def _iso_moment(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        message = f"expected an ISO date-time such as 2025-04-09T07:00Z, got {value!r}"
+        raise click.BadParameter(message) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+NOW = click.option(
+    "--now", callback=_iso_moment,
+    help="Pretend it is this ISO date-time (UTC unless it names an offset). [default: now]",
+)
+
+
+@cli.command()
+@SEEDS
+@TEMPLATES
+@OUT
+@NOW
+@click.option(
+    "--jobs", type=click.IntRange(min=1), default=None,
+    help="PDFs rendered in parallel processes. [default: the number of cores]",
+)
+def run(
+    seeds: Path, templates: Path, out: Path, now: datetime | None, jobs: int | None,
+) -> None:
+    """The scheduled job: build each briefing's due edition and deliver it, once.
+
+    Safe to run as often as you like (from cron or a systemd timer): a slot already
+    handled is not built or sent again. Briefings without a schedule are left to
+    `build` and `send`. Exits 1 if any briefing failed.
+    """
+    from briefings.job import run_due
+
+    with _Progress("rendering PDFs") as progress:
+        report = run_due(seeds=seeds, templates=templates, out=out,
+                         now=now or datetime.now(UTC), jobs=jobs, progress=progress)
+    for outcome in report.outcomes:
+        click.echo(f"{outcome.briefing}: {outcome.status}: {outcome.detail}")
+    counts = {s: sum(o.status == s for o in report.outcomes)
+              for s in ("done", "unchanged", "failed", "not-due")}
+    click.echo(", ".join(f"{n} {s}" for s, n in counts.items()))
+    if not report.ok:
+        sys.exit(1)
+
+
+@cli.command("schedule")
+@SEEDS
+@NOW
+@click.option("--count", type=click.IntRange(min=1), default=3, show_default=True,
+              help="How many upcoming run times to list.")
+def schedule_command(seeds: Path, now: datetime | None, count: int) -> None:
+    """Each briefing's schedule in words and its next run times."""
+    from briefings.load import load
+    from briefings.schedule import in_words, next_slots
+
+    kb = load(seeds)
+    moment = now or datetime.now(UTC)
+    for briefing in kb["briefings"].values():
+        if not briefing.schedule:
+            click.echo(f"{briefing.id}: no schedule (built by `briefings build` only)")
+            continue
+        click.echo(f"{briefing.id}: {in_words(briefing.schedule)} ({briefing.schedule}, "
+                   f"{briefing.timezone})")
+        for slot in next_slots(briefing, moment, count):
+            click.echo(f"  {slot.instant.isoformat()}  edition {slot.date}")
 
 
 @cli.command()

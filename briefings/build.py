@@ -26,12 +26,14 @@ from briefings.editions import (
     write_file,
     write_record,
 )
+from briefings.archive import write_archive
 from briefings.errors import UserError
 from briefings.reader import yaml_files
 from briefings.render import get_env, note_context, render_note, template_dirs, templates_digest
 
 if TYPE_CHECKING:
     from briefings.load import KnowledgeBase
+    from briefings.scope import Slice
 
 
 @dataclass
@@ -54,7 +56,8 @@ class _Pending:
     snapshot: bytes
     title: str
     tlp: str
-    changes: list[str]
+    changes: list[str] | None
+    digest: str
 
 
 def build(  # noqa: PLR0913
@@ -78,6 +81,7 @@ def build(  # noqa: PLR0913
         return BuildReport(skipped=done)
 
     from briefings import figures as drawing
+    from briefings.changes import describe_changes
     from briefings.load import load
     from briefings.scope import take_slice
 
@@ -88,22 +92,27 @@ def build(  # noqa: PLR0913
     pending: list[_Pending] = []
     for briefing_id in wanted:
         part = take_slice(kb, briefing_id)
-        inputs = hashlib.sha256(f"{part.digest()}|{tdigest}|{__version__}".encode()).hexdigest()
+        previous = _previous(out, briefing_id, date)
+        changes = describe_changes(previous[1], part) if previous else None
+        since = previous[0].digest if previous else ""
+        inputs = hashlib.sha256(
+            f"{part.digest()}|{since}|{tdigest}|{__version__}".encode()
+        ).hexdigest()
         existing = read_edition(edition_folder(out, briefing_id, date))
         if existing and existing.inputs == inputs and not force:
             report.skipped.append(briefing_id)
             continue
         number = existing.number if existing else _next_number(out, briefing_id)
-        changes: list[str] = []
         figures = drawing.draw_figures(part)  # once per edition: web, print and email share them
         context = note_context(
-            part, as_of=date, edition=number, changes=changes, medium="web", figures=figures
+            part, as_of=date, edition=number, changes=changes, medium="web", figures=figures,
+            since=previous[0] if previous else None,
         )
         html = {m: _render(env, replace(context, medium=m)) for m in ("web", "print")}
         snapshot = json.dumps(part.to_json(), indent=1, ensure_ascii=False, sort_keys=True)
         pending.append(_Pending(
             briefing_id, number, inputs, html["web"], html["print"], snapshot.encode(),
-            part.briefing.title, part.briefing.tlp, changes,
+            part.briefing.title, part.briefing.tlp, changes, part.digest(),
         ))
     pdfs = _print_all(pending, template_dirs(templates), jobs, progress)
     built_at = _build_time()
@@ -120,7 +129,7 @@ def build(  # noqa: PLR0913
             manifest={
                 "edition": item.number, "inputs": item.inputs, "version": __version__,
                 "title": item.title, "tlp": item.tlp, "pages": pages, "built": built_at,
-                "changes": item.changes,
+                "changes": item.changes, "slice": item.digest,
             },
         )
         report.built.append(edition)
@@ -149,19 +158,6 @@ def _unchanged(out: Path, fingerprint: str, date: str, only: Sequence[str]) -> l
     return list(only) or list(briefings)
 
 
-def write_archive(env: jinja2.Environment, out: Path) -> None:
-    """``OUT/index.html``: every edition of every briefing, newest first."""
-    by_briefing: dict[str, list[Edition]] = {}
-    for edition in editions(out):
-        by_briefing.setdefault(edition.briefing, []).append(edition)
-    shelves = [
-        {"id": b, "title": e[-1].title, "editions": sorted(e, key=lambda x: x.date, reverse=True)}
-        for b, e in sorted(by_briefing.items())
-    ]
-    html = _render(env, {"briefings": shelves, "pdf_name": pdf_name}, "archive.html")
-    write_file(out / "index.html", html.encode())
-
-
 def _wanted(kb: KnowledgeBase, only: Sequence[str]) -> list[str]:
     known = kb["briefings"]
     unknown = [b for b in only if b not in known]
@@ -171,6 +167,20 @@ def _wanted(kb: KnowledgeBase, only: Sequence[str]) -> list[str]:
             f"the briefings are: {', '.join(known) or 'none'}"
         )
     return list(only) or list(known)
+
+
+def _previous(out: Path, briefing: str, date: str) -> tuple[Edition, Slice] | None:
+    """The latest edition before ``date`` and the slice it was built from."""
+    from briefings.scope import Slice
+
+    for edition in reversed(editions(out, briefing)):
+        if edition.date < date:
+            try:
+                data = json.loads((edition.folder / SNAPSHOT).read_text(encoding="utf-8"))
+                return edition, Slice.from_json(data)
+            except (OSError, ValueError):
+                return None  # an unreadable snapshot: report this edition as a first
+    return None
 
 
 def _next_number(out: Path, briefing: str) -> int:
@@ -229,4 +239,4 @@ def _build_time() -> str:
     return moment.replace(microsecond=0).isoformat()
 
 
-__all__ = ["BuildReport", "build", "write_archive"]
+__all__ = ["BuildReport", "build"]

@@ -43,6 +43,9 @@ class Edition:
     inputs: str
     files: dict[str, int]
     folder: Path
+    digest: str = ""  # the hash of the slice it was built from
+    changes: tuple[str, ...] | None = None  # None: the first edition
+    built: str = ""  # when it was written, ISO 8601 UTC
 
     @property
     def html(self) -> Path:
@@ -71,7 +74,9 @@ def read_edition(folder: Path) -> Edition | None:
         return Edition(
             briefing=data["briefing"], date=data["date"], number=int(data["edition"]),
             title=data["title"], tlp=data["tlp"], inputs=data["inputs"],
-            files=dict(data["files"]), folder=folder,
+            files=dict(data["files"]), folder=folder, digest=data.get("slice", ""),
+            changes=None if data.get("changes") is None else tuple(data["changes"]),
+            built=data.get("built", ""),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -125,7 +125,10 @@ class NoteContext:
     slice: Slice = field(metadata={"help": "the knowledge-base slice: actors, motives, ..."})
     as_of: str = field(metadata={"help": "the edition's date, YYYY-MM-DD"})
     edition: int = field(metadata={"help": "the edition number, counting from 1"})
-    changes: list[str] = field(metadata={"help": "what changed since the last edition"})
+    changes: list[str] | None = field(
+        metadata={"help": "what changed since the previous edition; None for a first edition"}
+    )
+    since: Any = field(default=None, metadata={"help": "the previous edition (date, number)"})
     medium: str = field(metadata={"help": "'web' for the web page, 'print' for the PDF"})
     sections: list[str] = field(metadata={"help": "the section names to show, in order"})
     source_numbers: dict[str, int] = field(metadata={"help": "source id -> its number"})
@@ -146,8 +149,8 @@ class NoteContext:
 
 
 def note_context(
-    part: Slice, *, as_of: str, edition: int, changes: list[str], medium: str,
-    figures: tuple | None = None,
+    part: Slice, *, as_of: str, edition: int, changes: list[str] | None, medium: str,
+    figures: tuple | None = None, since: Any = None,
 ) -> NoteContext:
     """The template context for one edition of a briefing."""
     from briefings.model import CREDIBILITY, LIKELIHOODS, RELIABILITY, SECTIONS, TLP_LEVELS
@@ -177,6 +180,7 @@ def note_context(
         version=__version__,
         created=date.fromisoformat(as_of).isoformat() + "T00:00:00Z",
         figures=figures,
+        since=since,
     )
 
 

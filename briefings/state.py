@@ -13,6 +13,8 @@ Tables:
   ``pending`` → ``sending`` → ``sent`` or ``failed``, with the server's last reply.
 - ``locks``: who is sending now (pid and host), so only one ``send``/``run`` works
   at a time. A lock whose process has died (crash, SIGKILL) is taken over.
+- ``runs``: one row per briefing and schedule slot that ``briefings run`` handled
+  (``done``, ``unchanged`` when skipped by ``on_unchanged: skip``, or ``failed``).
 - ``settings``: the generated unsubscribe secret when ``BRIEFINGS_SECRET`` is unset.
 """
 
@@ -60,6 +62,15 @@ CREATE TABLE IF NOT EXISTS locks (
     pid INTEGER NOT NULL,
     host TEXT NOT NULL,
     since TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    briefing TEXT NOT NULL,
+    slot TEXT NOT NULL,
+    date TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('done', 'unchanged', 'failed')),
+    detail TEXT NOT NULL DEFAULT '',
+    updated TEXT NOT NULL,
+    PRIMARY KEY (briefing, slot)
 );
 CREATE TABLE IF NOT EXISTS settings (
     name TEXT PRIMARY KEY,
