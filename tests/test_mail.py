@@ -1,0 +1,196 @@
+"""The message: every part and header, parsed with the ``email`` package."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import re
+import shutil
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from mail_helpers import DATE
+
+from briefings.editions import MANIFEST, editions, read_edition
+from briefings.errors import UserError
+from briefings.mail import compose, message_bytes, message_for, sender_address
+from briefings.subscribers import Subscriber
+
+pytest_plugins = ["mail_fixtures"]
+
+PUBLIC = "https://briefings.example.org/desk"
+WHEN = datetime(2024, 4, 1, 7, 30, tzinfo=UTC)
+
+
+def _reader(number: int = 7, address: str = "ann@example.org", name: str = "Ann") -> Subscriber:
+    return Subscriber(number, address, name, ("water",), "red", "active", "", "")
+
+
+def _edition(out: Path, briefing: str = "river-dispute", date: str = DATE):
+    return next(e for e in editions(out, briefing) if e.date == date)
+
+
+def _parse(message: EmailMessage) -> EmailMessage:
+    return email.message_from_bytes(message.as_bytes(), policy=email.policy.default)  # type: ignore[return-value]
+
+
+@pytest.fixture
+def letter(built, monkeypatch):
+    monkeypatch.setenv("BRIEFINGS_FROM", "Policy Desk <desk@example.org>")
+    return compose(_edition(built), public_url=PUBLIC + "/")
+
+
+def test_every_header_is_there(letter):
+    one = message_for(letter, _reader(), unsubscribe_path="/unsubscribe/7/tok", when=WHEN)
+    message = _parse(one)
+    assert message["From"] == "Policy Desk <desk@example.org>"
+    assert message["To"] == "Ann <ann@example.org>"
+    assert message["Subject"] == f"[TLP:GREEN] The Lower Basin water dispute - {DATE}"
+    assert message["Date"].datetime == WHEN
+    assert message["Message-ID"].startswith(f"<river-dispute.{DATE}.")
+    assert message["Message-ID"].endswith("@example.org>")
+    assert message["List-Unsubscribe"] == (
+        f"<{PUBLIC}/unsubscribe/7/tok>, <mailto:desk@example.org?subject=unsubscribe>"
+    )
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_the_parts_text_html_and_the_pdf(letter, built):
+    message = _parse(message_for(letter, _reader(), unsubscribe_path="/unsubscribe/7/tok"))
+    assert message.get_content_type() == "multipart/mixed"
+    alternative, attachment = message.iter_parts()
+    assert alternative.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in alternative.iter_parts()] == ["text/plain", "text/html"]
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_filename() == f"river-dispute-{DATE}.pdf"
+    assert attachment.get_content_disposition() == "attachment"
+    assert attachment.get_content() == _edition(built).pdf.read_bytes()
+
+
+def test_the_html_carries_bluf_judgments_changes_and_links(letter):
+    message = _parse(message_for(letter, _reader(), unsubscribe_path="/unsubscribe/7/tok"))
+    html = message.get_body(("html",)).get_content()
+    assert len(html.encode()) < 100 * 1024
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.find("script") is None
+    assert soup.find("link") is None
+    assert soup.find("style") is None, "CSS is inlined"
+    assert soup.find("table") is not None
+    assert "border-left" in soup.select_one("div.bluf")["style"]
+    assert soup.select_one("div.bluf strong").get_text() == "15% levy"
+    statements = [p.get_text(" ", strip=True) for p in soup.select("p.statement")]
+    assert statements == [
+        "1. Qamaria will impose the levy within six months.",
+        "2. Talks at the Basin Council resume this year.",
+    ]
+    assessments = [p.get_text(" ", strip=True) for p in soup.select("p.assessment")]
+    assert assessments[0] == "Realistic possibility (40–50%) · Low confidence"
+    assert "first edition" in soup.get_text()
+    hrefs = [a["href"] for a in soup.find_all("a")]
+    assert f"{PUBLIC}/river-dispute/{DATE}/index.html" in hrefs
+    assert f"{PUBLIC}/unsubscribe/7/tok" in hrefs
+
+
+def test_the_plain_text_is_written_from_the_data(letter):
+    message = _parse(message_for(letter, _reader(), unsubscribe_path="/unsubscribe/7/tok"))
+    text = message.get_body(("plain",)).get_content()
+    assert "Highland's reservoir is filling; Qamaria threatens a **15% levy**." in text
+    assert "1. Qamaria will impose the levy within six months." in text
+    assert "Realistic possibility (40–50%), low confidence" in text
+    assert f"Read the full note on the web: {PUBLIC}/river-dispute/{DATE}/index.html" in text
+    assert f"Unsubscribe: {PUBLIC}/unsubscribe/7/tok" in text
+    assert re.search(r"</?[a-z]+[ >]", text) is None, "no HTML tags"
+    assert "&#39;" not in text
+    assert "&amp;" not in text
+
+
+def test_only_the_recipient_and_the_link_differ_between_readers(letter):
+    ann = message_for(letter, _reader(), unsubscribe_path="/u/7/aaa", when=WHEN).as_bytes()
+    bob = message_for(letter, _reader(8, "bob@example.org", "Bob"), unsubscribe_path="/u/8/bbb",
+                      when=WHEN)
+    ann_msg = email.message_from_bytes(ann, policy=email.policy.default)
+    assert ann_msg["Message-ID"] != bob["Message-ID"]
+    again = message_for(letter, _reader(), unsubscribe_path="/u/7/aaa", when=WHEN)
+    assert again["Message-ID"] == ann_msg["Message-ID"], "a resend keeps its Message-ID"
+    for name in ("From", "Subject", "Date", "List-Id"):
+        assert ann_msg[name] == bob[name]
+    ann_html = ann_msg.get_body(("html",)).get_content()
+    bob_html = _parse(bob).get_body(("html",)).get_content()
+    assert ann_html != bob_html
+    assert ann_html.replace("/u/7/aaa", "/u/8/bbb") == bob_html
+
+
+def test_the_fast_path_gives_the_same_bytes(letter):
+    reader = _reader()
+    expected = message_for(letter, reader, unsubscribe_path="/u/7/x", when=WHEN).as_bytes()
+    assert message_bytes(letter, reader, unsubscribe_path="/u/7/x", when=WHEN) == expected
+
+
+def test_a_hostile_name_is_quoted_not_obeyed(letter):
+    reader = _reader(name='Ann "The Boss" O\'Neil, <evil@example.org>; Bcc: x@example.org')
+    message = _parse(message_for(letter, reader, unsubscribe_path="/u/7/x"))
+    assert [a.addr_spec for a in message["To"].addresses] == ["ann@example.org"]
+    assert message["Bcc"] is None
+    with pytest.raises(ValueError, match="CR or LF"):
+        message_for(letter, _reader(name="Ann\r\nBcc: x@example.org"), unsubscribe_path="/u/7/x")
+
+
+def test_without_a_public_url_there_is_a_mailto_and_no_web_link(built, monkeypatch):
+    monkeypatch.delenv("BRIEFINGS_FROM", raising=False)
+    letter = compose(_edition(built), public_url=None)
+    message = _parse(message_for(letter, _reader(), unsubscribe_path="/u/7/x"))
+    assert message["From"] == "briefings@localhost"
+    assert message["List-Unsubscribe"] == "<mailto:briefings@localhost?subject=unsubscribe>"
+    assert message["List-Unsubscribe-Post"] is None
+    text = message.get_body(("plain",)).get_content()
+    assert "Read the full note on the web" not in text
+    assert "Unsubscribe: mailto:briefings@localhost?subject=unsubscribe" in text
+
+
+def test_the_tlp_is_in_the_subject(built):
+    letter = compose(_edition(built, "basin-power"), public_url=None)
+    assert letter.subject == f"[TLP:AMBER] Power sales in the basin - {DATE}"
+
+
+def test_an_older_edition_is_mailed_as_it_was_built(built, tmp_path):
+    copy = tmp_path / "river-dispute" / DATE
+    shutil.copytree(_edition(built).folder, copy)
+    manifest = json.loads((copy / MANIFEST).read_text())
+    snapshot = json.loads((copy / "snapshot.json").read_text())
+    snapshot["briefing"]["bluf"] = "An older bottom line."
+    (copy / "snapshot.json").write_text(json.dumps(snapshot))
+    manifest["changes"] = ["Added the judgment on the talks", "Levy <now> threatened"]
+    (copy / MANIFEST).write_text(json.dumps(manifest))
+    edition = read_edition(copy)
+    assert edition is not None
+
+    letter = compose(edition, public_url=None)
+
+    soup = BeautifulSoup(letter.html, "html.parser")
+    assert soup.select_one("div.bluf").get_text(strip=True) == "An older bottom line."
+    assert [li.get_text() for li in soup.select("ul li")] == manifest["changes"]
+    assert "- Levy <now> threatened" in letter.text
+    assert "first edition" not in letter.text
+
+
+def test_an_oversized_html_part_fails_naming_the_template(built, tmp_path):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "email.html").write_text(
+        "<html><body>{% for i in range(30000) %}<p>padding</p>{% endfor %}</body></html>"
+    )
+    with pytest.raises(UserError, match=r"templates/email\.html: .* must stay under 100 KB"):
+        compose(_edition(built), templates=templates)
+
+
+def test_a_bad_from_address_is_refused(monkeypatch):
+    monkeypatch.setenv("BRIEFINGS_FROM", "desk@example.org\r\nBcc: x@example.org")
+    with pytest.raises(UserError, match="line break"):
+        sender_address()
+    monkeypatch.setenv("BRIEFINGS_FROM", "not an address")
+    with pytest.raises(UserError, match="not a valid address"):
+        sender_address()
