@@ -191,7 +191,8 @@ def _draw_spans(ax: Any, measures: list[Measure]) -> None:
             ax.barh(row, mdates.date2num(until) - mdates.date2num(effective),
                     left=mdates.date2num(effective), height=0.6, color=colour)
             if not ends:
-                ax.plot([mdates.date2num(hi)], [row], marker=">", color=colour, markersize=5)
+                ax.plot([mdates.date2num(hi)], [row], marker=">", color=colour, markersize=5,
+                        clip_on=False)
         point = announced if not (effective or ends) else None
         if point:
             ax.plot([mdates.date2num(point)], [row], marker="D", color=colour, markersize=5)

@@ -33,6 +33,7 @@ OKABE_ITO = {
     "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
 }
 FONT = "Noto Sans"
+PAGE = (6.8 * 72, 8.5 * 72)  # points: the most an A4 text block gives a figure
 _DEALING_STYLE = {  # status -> (line style, colour, arrowhead)
     "confirmed": ("solid", OKABE_ITO["blue"], "normal"),
     "reported": ("dashed", OKABE_ITO["blue"], "normal"),
@@ -101,7 +102,7 @@ def relationship_map(part: Slice) -> Figure | None:
     actors = _map_actors(part)
     graph = graphviz.Digraph("relationships", engine="dot")
     graph.attr(
-        rankdir="LR", newrank="true", nodesep="0.25", ranksep="0.7", pad="0.1",
+        nodesep="0.25", ranksep="0.7", pad="0.1",
         fontname=FONT, fontsize="8", label=_LEGEND, labelloc="b", labeljust="l",
         bgcolor="white", id="graph",
     )
@@ -110,7 +111,13 @@ def relationship_map(part: Slice) -> Figure | None:
     graph.attr("edge", fontname=FONT, fontsize="8", penwidth="1.2", arrowsize="0.7")
     _add_actors(graph, actors, set(part.briefing.actors))
     _add_arrows(graph, part)
-    svg = graph.pipe(format="svg", encoding="utf-8")
+    layouts = {}
+    for rankdir in ("LR", "TB"):  # the flow that lets the text stay largest on the page
+        graph.attr(rankdir=rankdir)
+        layouts[rankdir] = graph.pipe(format="svg", encoding="utf-8")
+    best = max(layouts, key=lambda r: _scale(layouts[r]))
+    graph.attr(rankdir=best)
+    svg = layouts[best]
     sharp = graph.copy()
     sharp.attr(dpi="144")  # same layout (dot is deterministic), twice the pixels
     png = sharp.pipe(format="png", renderer="cairo")
@@ -217,6 +224,14 @@ def _describe_map(part: Slice, actors: list[Actor]) -> str:
             for m in part.measures
         ) + ".")
     return " ".join(lines)
+
+
+def _scale(svg: str) -> float:
+    """How much a drawing must shrink to fit the page's text block (1: not at all)."""
+    size = re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    if size is None:
+        return 1.0
+    return min(1.0, PAGE[0] / float(size.group(1)), PAGE[1] / float(size.group(2)))
 
 
 def _png_size(png: bytes) -> tuple[int, int]:
