@@ -1,0 +1,70 @@
+"""The archive pages and the Atom feed, checked by parsing them and following links."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bs4 import BeautifulSoup
+
+from briefings.build import build
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def links(page: Path) -> list[str]:
+    soup = BeautifulSoup(page.read_text(), "html.parser")
+    return [a["href"] for a in soup.select("a[href]")]
+
+
+def test_archive_pages_list_editions_newest_first_and_every_link_resolves(
+    tmp_path, sample_copy, monkeypatch,
+):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1712000000")
+    path = sample_copy / "knowledge.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + (
+        "  - id: restricted\n    title: Restricted note\n    bluf: B\n    tlp: amber\n"
+        "    actors: [highland]\n"), encoding="utf-8")
+    out = tmp_path / "out"
+    for date in ("2024-04-01", "2024-04-08"):
+        build(seeds=sample_copy, templates=None, out=out, date=date, jobs=1)
+    index = out / "index.html"
+    soup = BeautifulSoup(index.read_text(), "html.parser")
+    shelf = soup.select_one("#briefing-river-dispute")
+    rows = [[td.get_text(strip=True) for td in tr.select("td")] for tr in shelf.select("tr.edition")]
+    assert [r[:3] for r in rows] == [["8 April 2024", "2", "TLP:GREEN"],
+                                    ["1 April 2024", "1", "TLP:GREEN"]]
+    assert soup.select_one("#briefing-restricted .tlp").get_text() == "TLP:AMBER"
+    pages = [index, out / "river-dispute" / "index.html", out / "restricted" / "index.html"]
+    checked = 0
+    for page in pages:
+        for href in links(page):
+            if urlsplit(href).scheme:
+                continue
+            target = (page.parent / href).resolve()
+            assert target.is_file(), (page, href)
+            assert target.is_relative_to(out.resolve())
+            checked += 1
+    assert checked >= 12
+
+
+def test_feed_lists_public_editions_only(tmp_path, sample_copy, monkeypatch):
+    monkeypatch.setenv("BRIEFINGS_PUBLIC_URL", "https://briefings.example.org/")
+    path = sample_copy / "knowledge.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + (
+        "  - id: restricted\n    title: Restricted note\n    bluf: B\n    tlp: amber\n"
+        "    actors: [highland]\n"), encoding="utf-8")
+    out = tmp_path / "out"
+    build(seeds=sample_copy, templates=None, out=out, date="2024-04-01", jobs=1)
+    feed = ET.fromstring((out / "feed.xml").read_bytes())
+    assert feed.tag == f"{ATOM}feed"
+    entries = feed.findall(f"{ATOM}entry")
+    assert [e.findtext(f"{ATOM}id") for e in entries] == ["urn:briefings:river-dispute:2024-04-01"]
+    entry = entries[0]
+    assert entry.findtext(f"{ATOM}title") == (
+        "The Lower Basin water dispute - 2024-04-01 [TLP:GREEN]")
+    assert entry.find(f"{ATOM}link").get("href") == (
+        "https://briefings.example.org/river-dispute/2024-04-01/index.html")
+    assert "Edition 1" in entry.findtext(f"{ATOM}summary")
+    assert "Restricted" not in (out / "feed.xml").read_text()

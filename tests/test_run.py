@@ -1,0 +1,146 @@
+"""`briefings run` with a fixed clock: due and not due, repeats, catch-up, failures, lock."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import pytest
+from conftest import ROOT
+
+from briefings.job import run_due
+from briefings.state import connect
+from briefings.subscribers import add
+
+
+@pytest.fixture
+def setting(tmp_path, monkeypatch):
+    monkeypatch.setenv("BRIEFINGS_STATE", str(tmp_path / "state.sqlite3"))
+    monkeypatch.setenv("BRIEFINGS_OUTBOX", str(tmp_path / "outbox"))
+    monkeypatch.delenv("BRIEFINGS_SMTP_URL", raising=False)
+    monkeypatch.setenv("BRIEFINGS_SECRET", "test-secret")
+    conn = connect()
+    add(conn, address="reader@example.org", name="Reader", topics=["water"], tlp="amber")
+    conn.close()
+    return tmp_path
+
+
+def run_at(seeds, out, moment: str):
+    return run_due(seeds=seeds, templates=None, out=out, jobs=1,
+                   now=datetime.fromisoformat(moment).astimezone(UTC))
+
+
+def outbox(folder):
+    return sorted((folder / "outbox").glob("*.eml"))
+
+
+def test_due_slot_is_built_and_delivered_once(setting, sample_copy):
+    out = setting / "out"
+    first = run_at(sample_copy, out, "2024-04-03T09:00:00+00:00")  # Wed; slot Mon 1 April 06:00
+    assert [(o.briefing, o.slot, o.status) for o in first.outcomes] == [
+        ("river-dispute", "2024-04-01T06:00", "done")]
+    assert (out / "river-dispute" / "2024-04-01" / "river-dispute-2024-04-01.pdf").is_file()
+    messages = outbox(setting)
+    assert len(messages) == 1
+    message = email.message_from_bytes(messages[0].read_bytes(), policy=email.policy.default)
+    assert message["Subject"] == "[TLP:GREEN] The Lower Basin water dispute - 2024-04-01"
+    again = run_at(sample_copy, out, "2024-04-03T09:00:00+00:00")
+    later = run_at(sample_copy, out, "2024-04-05T09:00:00+00:00")  # no new slot yet
+    assert [o.status for o in again.outcomes + later.outcomes] == ["not-due", "not-due"]
+    assert len(outbox(setting)) == 1
+
+
+def test_after_downtime_only_the_latest_missed_slot_is_built(setting, sample_copy):
+    out = setting / "out"
+    run_at(sample_copy, out, "2024-04-01T06:00:00+01:00")
+    report = run_at(sample_copy, out, "2024-04-30T12:00:00+01:00")  # four Mondays later
+    assert [o.slot for o in report.outcomes] == ["2024-04-29T06:00"]
+    dates = sorted(p.name for p in (out / "river-dispute").iterdir() if p.is_dir())
+    assert dates == ["2024-04-01", "2024-04-29"]
+    assert len(outbox(setting)) == 2
+
+
+def test_before_the_first_slot_nothing_is_due_and_unscheduled_briefings_are_left(
+    setting, sample_copy,
+):
+    path = sample_copy / "knowledge.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + (
+        "  - id: no-schedule\n    title: Unscheduled\n    bluf: B\n    tlp: clear\n"
+        "    actors: [qamaria]\n"), encoding="utf-8")
+    report = run_at(sample_copy, setting / "out", "2024-04-01T05:59:00+01:00")
+    assert [(o.slot, o.status) for o in report.outcomes] == [("2024-03-25T06:00", "done")]
+    assert not (setting / "out" / "no-schedule").exists()
+
+
+def test_on_unchanged_skip_builds_but_does_not_send(setting, sample_copy):
+    path = sample_copy / "knowledge.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "    timezone: Europe/London\n", "    timezone: Europe/London\n    on_unchanged: skip\n"),
+        encoding="utf-8")
+    out = setting / "out"
+    run_at(sample_copy, out, "2024-04-01T07:00:00+01:00")
+    second = run_at(sample_copy, out, "2024-04-08T07:00:00+01:00")
+    assert [o.status for o in second.outcomes] == ["unchanged"]
+    assert (out / "river-dispute" / "2024-04-08" / "index.html").is_file()
+    assert len(outbox(setting)) == 1
+
+
+def test_one_failing_briefing_does_not_stop_the_others(setting, sample_copy, monkeypatch):
+    path = sample_copy / "knowledge.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + (
+        "  - id: second\n    title: Second\n    bluf: B\n    tlp: green\n"
+        "    actors: [highland]\n    schedule: '0 6 * * *'\n    timezone: UTC\n"),
+        encoding="utf-8")
+    from briefings import build as build_module
+
+    real = build_module.build
+
+    def flaky(**kwargs):
+        if kwargs["only"] == ["river-dispute"]:
+            raise OSError("disk full")
+        return real(**kwargs)
+
+    monkeypatch.setattr(build_module, "build", flaky)
+    report = run_at(sample_copy, setting / "out", "2024-04-02T07:00:00+00:00")
+    status = {o.briefing: o.status for o in report.outcomes}
+    assert status == {"river-dispute": "failed", "second": "done"}
+    assert not report.ok
+    monkeypatch.setattr(build_module, "build", real)
+    retry = run_at(sample_copy, setting / "out", "2024-04-02T08:00:00+00:00")
+    assert {o.briefing: o.status for o in retry.outcomes} == {
+        "river-dispute": "done", "second": "not-due"}
+
+
+def test_two_runs_at_once_one_works_the_other_exits(setting, sample_copy):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\nfrom briefings.state import connect, one_at_a_time\n"
+         "with one_at_a_time(connect()):\n    print('holding', flush=True)\n"
+         "    sys.stdin.readline()\n"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        second = subprocess.run(
+            [sys.executable, "-m", "briefings", "run", "--seeds", str(sample_copy), "--out",
+             str(setting / "out"), "--now", "2024-04-03T09:00Z"],
+            capture_output=True, text=True, timeout=60, env=env, check=False, cwd=setting,
+        )
+    finally:
+        holder.communicate("done\n", timeout=30)
+    assert second.returncode == 1
+    assert "already running" in second.stderr
+    assert "Traceback" not in second.stderr
+    assert not (setting / "out").exists()
+    after = subprocess.run(
+        [sys.executable, "-m", "briefings", "run", "--seeds", str(sample_copy), "--out",
+         str(setting / "out"), "--now", "2024-04-03T09:00Z", "--jobs", "1"],
+        capture_output=True, text=True, timeout=120, env=env, check=False, cwd=setting,
+    )
+    assert after.returncode == 0, after.stderr
+    assert "river-dispute: done" in after.stdout
