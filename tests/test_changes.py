@@ -26,13 +26,15 @@ def test_each_kind_of_change_is_worded(tmp_path, sample_copy):
         sample_copy,
         ("    likelihood: realistic-possibility\n    confidence: low\n",
          "    likelihood: highly-likely\n    confidence: moderate\n"),
-        ("    status: threatened\n    rate_percent: 15\n", "    status: in-force\n    rate_percent: 25\n"),
+        ("    status: threatened\n    rate_percent: 15\n",
+         "    status: in-force\n    rate_percent: 25\n"),
         ("    items: [electricity]\n    status: proposed\n",
          "    items: [electricity]\n    status: confirmed\n"),
-        ("events:\n", "events:\n  - id: levy-starts\n    date: 2024-04-05\n    title: The levy starts\n"
-                      "    actors: [qamaria]\n    sources: [new-source]\n"),
-        ("sources:\n", "sources:\n  - id: new-source\n    publisher: Basin Wire\n    title: Levy in force\n"
-                       "    published: 2024-04-05\n"),
+        ("events:\n", "events:\n  - id: levy-starts\n    date: 2024-04-05\n"
+                      "    title: The levy starts\n    actors: [qamaria]\n"
+                      "    sources: [new-source]\n"),
+        ("sources:\n", "sources:\n  - id: new-source\n    publisher: Basin Wire\n"
+                       "    title: Levy in force\n    published: 2024-04-05\n"),
         ("  - id: highland-power\n    actor: highland\n    goal: Sell hydroelectric power to its "
          "neighbours\n    category: economic\n    sources: [river-gazette]\n", ""),
     )
