@@ -62,15 +62,20 @@ def span(value: str) -> tuple[date, date]:
 
 
 def _finish(fig: Any, name: str, caption: str, description: str) -> Figure:
-    """Save ``fig`` as SVG and PNG, both without dates or random ids."""
+    """``fig`` as SVG now and as PNG when asked, both without dates or random ids."""
+    import matplotlib as mpl
+
     svg = io.StringIO()
     fig.savefig(svg, format="svg", metadata={"Date": None})
-    png = io.BytesIO()
-    fig.savefig(png, format="png", dpi=2 * 96, metadata={"Software": None})
-    data = png.getvalue()
-    size = (int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big"))
+
+    def draw_png() -> bytes:
+        png = io.BytesIO()
+        with mpl.rc_context(_settings()):
+            fig.savefig(png, format="png", dpi=2 * 96, metadata={"Software": None})
+        return png.getvalue()
+
     return Figure(name=name, caption=caption, description=description,  # type: ignore[arg-type]
-                  svg=inline_svg(svg.getvalue(), name), png=data, png_size=size)
+                  svg=inline_svg(svg.getvalue(), name), draw_png=draw_png)
 
 
 def measures_chart(part: Slice) -> Figure | None:

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -63,8 +65,17 @@ class Figure:
     caption: str
     description: str
     svg: str
-    png: bytes
-    png_size: tuple[int, int] = (0, 0)  # pixels; shown at half that size (2x for sharpness)
+    draw_png: Callable[[], bytes] = field(repr=False, compare=False)
+
+    @cached_property
+    def png(self) -> bytes:
+        """The same drawing as PNG (for email), made on first use: a build needs only SVG."""
+        return self.draw_png()
+
+    @property
+    def png_size(self) -> tuple[int, int]:
+        """Pixels; twice the display size, for sharp images on dense screens."""
+        return int.from_bytes(self.png[16:20], "big"), int.from_bytes(self.png[20:24], "big")
 
     @property
     def filename(self) -> str:
@@ -83,13 +94,14 @@ def content_id(name: str, edition_id: str) -> str:
 
 def draw_figures(part: Slice) -> tuple[Figure, ...]:
     """The figures of ``part`` that have something to show, in reading order."""
-    from briefings import charts
+    from concurrent.futures import ThreadPoolExecutor
 
-    figures = [
-        relationship_map(part),
-        charts.measures_chart(part),
-        charts.timeline_chart(part),
-    ]
+    with ThreadPoolExecutor(1) as pool:  # dot runs in its own processes meanwhile
+        graph = pool.submit(relationship_map, part)
+        from briefings import charts
+
+        figures = [charts.measures_chart(part), charts.timeline_chart(part)]
+        figures.insert(0, graph.result())
     return tuple(f for f in figures if f is not None)
 
 
@@ -115,19 +127,19 @@ def relationship_map(part: Slice) -> Figure | None:
     for rankdir in ("LR", "TB"):  # the flow that lets the text stay largest on the page
         graph.attr(rankdir=rankdir)
         layouts[rankdir] = graph.pipe(format="svg", encoding="utf-8")
+        if _scale(layouts[rankdir]) == 1:
+            break  # fits the page as it is
     best = max(layouts, key=lambda r: _scale(layouts[r]))
     graph.attr(rankdir=best)
     svg = layouts[best]
     sharp = graph.copy()
     sharp.attr(dpi="144")  # same layout (dot is deterministic), twice the pixels
-    png = sharp.pipe(format="png", renderer="cairo")
     return Figure(
         name="relationships",
         caption="Relationship map: who deals with whom, and the measures between them",
         description=_describe_map(part, actors),
         svg=inline_svg(svg, "relationships"),
-        png=png,
-        png_size=_png_size(png),
+        draw_png=partial(sharp.pipe, format="png", renderer="cairo"),
     )
 
 
@@ -232,10 +244,6 @@ def _scale(svg: str) -> float:
     if size is None:
         return 1.0
     return min(1.0, PAGE[0] / float(size.group(1)), PAGE[1] / float(size.group(2)))
-
-
-def _png_size(png: bytes) -> tuple[int, int]:
-    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
 _PROLOGUE = re.compile(

@@ -185,6 +185,7 @@ print(json.dumps({f.name: [hashlib.sha256(f.svg.encode()).hexdigest(),
 def test_same_data_same_bytes(sample_part) -> None:
     first, second = draw_figures(sample_part), draw_figures(sample_part)
     assert first == second
+    assert [f.png for f in first] == [f.png for f in second]
     here = {f.name: [hashlib.sha256(f.svg.encode()).hexdigest(),
                      hashlib.sha256(f.png).hexdigest()] for f in first}
     other = subprocess.run(
