@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import jinja2
 
 from briefings import __version__
+from briefings.archive import write_archive
 from briefings.editions import (
     SNAPSHOT,
     Edition,
@@ -23,10 +24,8 @@ from briefings.editions import (
     read_edition,
     read_record,
     write_edition,
-    write_file,
     write_record,
 )
-from briefings.archive import write_archive
 from briefings.errors import UserError
 from briefings.reader import yaml_files
 from briefings.render import get_env, note_context, render_note, template_dirs, templates_digest

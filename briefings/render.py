@@ -148,7 +148,7 @@ class NoteContext:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def note_context(
+def note_context(  # noqa: PLR0913
     part: Slice, *, as_of: str, edition: int, changes: list[str] | None, medium: str,
     figures: tuple | None = None, since: Any = None,
 ) -> NoteContext:
