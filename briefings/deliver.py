@@ -112,8 +112,10 @@ def deliver(  # noqa: PLR0913
                     report.planned.append((_label(letter.edition), reader.address))
         return report
     with one_at_a_time(conn):
-        run = _Run(conn=conn, report=report, key=secret(conn), attempts=attempts,
-                   backoff=backoff, sleep=sleep or time.sleep, transport=transport or transport_from_env())
+        run = _Run(
+            conn=conn, report=report, key=secret(conn), attempts=attempts, backoff=backoff,
+            sleep=sleep or time.sleep, transport=transport or transport_from_env(),
+        )
         try:
             run.deliver_all(letters, progress)
         finally:

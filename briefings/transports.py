@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import smtplib
 import ssl
 import tempfile
@@ -139,7 +140,7 @@ class SmtpTransport:
             if code not in {250, 251}:
                 conn.rset()
                 raise _failure(code, text)
-            code, text = conn.data(data)
+            code, text = _data(conn, data)
         except smtplib.SMTPResponseException as exc:
             self._reset()
             raise _failure(exc.smtp_code, exc.smtp_error) from None
@@ -163,6 +164,20 @@ class SmtpTransport:
         except (smtplib.SMTPException, OSError):
             self.connection.close()
         self.connection = None
+
+
+def _data(conn: smtplib.SMTP, data: bytes) -> tuple[int, bytes]:
+    """``SMTP.data`` for a CRLF message, scanning for lines that begin with a dot
+    only when there is one (a base64 PDF has none, and is most of the message)."""
+    conn.putcmd("data")
+    code, text = conn.getreply()
+    if code != 354:
+        raise smtplib.SMTPDataError(code, text)
+    if data.startswith(b".") or b"\n." in data:
+        data = re.sub(rb"(?m)^\.", b"..", data)
+    conn.send(data)
+    conn.send(b".\r\n" if data.endswith(b"\r\n") else b"\r\n.\r\n")
+    return conn.getreply()
 
 
 def _loopback(host: str) -> bool:

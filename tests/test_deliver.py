@@ -238,3 +238,18 @@ def test_pick_editions_latest_by_default_or_of_a_date(built):
     assert [e.date for e in pick_editions(built, date=DATE, only=["river-dispute"])] == [DATE]
     with pytest.raises(Exception, match="no edition of 1999-01-01"):
         pick_editions(built, date="1999-01-01", only=["river-dispute"])
+
+
+def test_lines_starting_with_a_dot_survive_smtp(smtp):
+    transport = SmtpTransport(smtp.url)
+    data = b"Subject: dots\r\n\r\n.a line that starts with a dot\r\n..two\r\n.\r\nend\r\n"
+    try:
+        reply = transport.send(sender="a@example.org", recipient="b@example.org", data=data,
+                               name="x.eml")
+        transport.send(sender="a@example.org", recipient="c@example.org",
+                       data=b"Subject: x\r\n\r\nno end", name="y.eml")
+    finally:
+        transport.close()
+    assert reply.startswith("250")
+    assert smtp.received[0].data == data
+    assert smtp.received[1].data.startswith(b"Subject: x\r\n\r\nno end")
