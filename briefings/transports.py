@@ -175,8 +175,8 @@ def _data(conn: smtplib.SMTP, data: bytes) -> tuple[int, bytes]:
         raise smtplib.SMTPDataError(code, text)
     if data.startswith(b".") or b"\n." in data:
         data = re.sub(rb"(?m)^\.", b"..", data)
-    conn.send(data)
-    conn.send(b".\r\n" if data.endswith(b"\r\n") else b"\r\n.\r\n")
+    # One send: a separate small write for the final dot would wait on Nagle's algorithm.
+    conn.send(data + (b".\r\n" if data.endswith(b"\r\n") else b"\r\n.\r\n"))
     return conn.getreply()
 
 
