@@ -299,7 +299,10 @@ def send(  # noqa: PLR0913
 @cli.command()
 @OUT
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+    help="Port to listen on.",
+)
 def serve(out: Path, host: str, port: int) -> None:
     """Serve the archive (read-only) and the unsubscribe endpoint."""
     from briefings.serve import serve as run_server
