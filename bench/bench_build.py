@@ -40,23 +40,22 @@ def briefings(*args: str) -> list[str]:
 
 
 def print_html(folder: Path) -> list[Path]:
-    """The print HTML of every seed briefing, as the build renders it."""
+    """The print HTML of every seed briefing, exactly as the build hands it to WeasyPrint."""
     sys.path.insert(0, str(ROOT))
-    from dataclasses import replace
+    from briefings import build as build_module
 
-    from briefings.load import load
-    from briefings.render import get_env, note_context, render_note
-    from briefings.scope import take_slice
+    paths: list[Path] = []
 
-    kb = load(SEEDS)
-    env = get_env(ROOT / "templates")
-    paths = []
-    for briefing in kb["briefings"]:
-        context = note_context(take_slice(kb, briefing), as_of=DATE, edition=1, changes=[],
-                               medium="print")
-        path = folder / f"{briefing}.html"
-        path.write_text(render_note(env, replace(context, medium="print")), encoding="utf-8")
-        paths.append(path)
+    def capture(pending, *_args: object) -> list[tuple[bytes, int]]:  # noqa: ANN001
+        for item in pending:
+            path = folder / f"{item.briefing}.html"
+            path.write_text(item.print_html, encoding="utf-8")
+            paths.append(path)
+        return [(b"", 0)] * len(pending)
+
+    build_module._print_all = capture  # noqa: SLF001
+    build_module.build(seeds=SEEDS, templates=ROOT / "templates", out=folder / "capture",
+                       date=DATE, force=True)
     return paths
 
 

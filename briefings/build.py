@@ -6,10 +6,11 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 import jinja2
 
@@ -88,11 +89,10 @@ def build(  # noqa: PLR0913
     wanted = _wanted(kb, only)
     env = get_env(templates)
     report = BuildReport()
-    pending: list[_Pending] = []
+    plans = []
     for briefing_id in wanted:
         part = take_slice(kb, briefing_id)
         previous = _previous(out, briefing_id, date)
-        changes = describe_changes(previous[1], part) if previous else None
         since = previous[0].digest if previous else ""
         inputs = hashlib.sha256(
             f"{part.digest()}|{since}|{tdigest}|{__version__}".encode()
@@ -102,18 +102,25 @@ def build(  # noqa: PLR0913
             report.skipped.append(briefing_id)
             continue
         number = existing.number if existing else _next_number(out, briefing_id)
-        figures = drawing.draw_figures(part)  # once per edition: web, print and email share them
-        context = note_context(
-            part, as_of=date, edition=number, changes=changes, medium="web", figures=figures,
-            since=previous[0] if previous else None,
-        )
-        html = {m: _render(env, replace(context, medium=m)) for m in ("web", "print")}
-        snapshot = json.dumps(part.to_json(), indent=1, ensure_ascii=False, sort_keys=True)
-        pending.append(_Pending(
-            briefing_id, number, inputs, html["web"], html["print"], snapshot.encode(),
-            part.briefing.title, part.briefing.tlp, changes, part.digest(),
-        ))
-    pdfs = _print_all(pending, template_dirs(templates), jobs, progress)
+        plans.append((briefing_id, part, previous, inputs, number))
+    pending: list[_Pending] = []
+    with _Printer(jobs=jobs, total=len(plans), asset_dirs=template_dirs(templates),
+                  progress=progress) as printer:
+        for briefing_id, part, previous, inputs, number in plans:
+            changes = describe_changes(previous[1], part) if previous else None
+            figures = drawing.draw_figures(part)  # once per edition: web, print and email
+            context = note_context(
+                part, as_of=date, edition=number, changes=changes, medium="web",
+                figures=figures, since=previous[0] if previous else None,
+            )
+            html = {m: _render(env, replace(context, medium=m)) for m in ("web", "print")}
+            printer.submit(briefing_id, html["print"])  # prints while the next is prepared
+            snapshot = json.dumps(part.to_json(), indent=1, ensure_ascii=False, sort_keys=True)
+            pending.append(_Pending(
+                briefing_id, number, inputs, html["web"], html["print"], snapshot.encode(),
+                part.briefing.title, part.briefing.tlp, changes, part.digest(),
+            ))
+        pdfs = printer.results()
     built_at = _build_time()
     for item, (pdf, pages) in zip(pending, pdfs, strict=True):
         edition = write_edition(
@@ -197,39 +204,53 @@ def _render(env: jinja2.Environment, context: object, name: str | None = None) -
         raise UserError(f"template error: {exc}") from None
 
 
-def _print_all(
-    pending: list[_Pending],
-    asset_dirs: list[Path],
-    jobs: int | None,
-    progress: Callable[[str, int, int], None] | None,
-) -> list[tuple[bytes, int]]:
-    if not pending:
-        return []
-    from briefings.pdf import write_pdf  # WeasyPrint loads only when there is a PDF to make
+class _Printer:
+    """Prints PDFs in ``jobs`` worker processes while the caller prepares the next edition.
 
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(pending)))
-    results: list[tuple[bytes, int] | None] = [None] * len(pending)
-    if jobs == 1:
-        for index, item in enumerate(pending):
-            results[index] = write_pdf(item.print_html, asset_dirs=asset_dirs)
-            if progress:
-                progress(item.briefing, index + 1, len(pending))
-    else:
+    The workers are forked at once, before the figures start any thread, and inherit
+    the already imported WeasyPrint; each warms up its fonts while it waits.
+    """
+
+    def __init__(
+        self, *, jobs: int | None, total: int, asset_dirs: list[Path],
+        progress: Callable[[str, int, int], None] | None,
+    ) -> None:
+        self.asset_dirs, self.total, self.progress = asset_dirs, total, progress
+        self.futures: list[tuple[str, Future]] = []
+        self.pool = None
+        if total == 0:
+            return
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            futures = {
-                pool.submit(write_pdf, item.print_html, asset_dirs=asset_dirs): index
-                for index, item in enumerate(pending)
-            }
-            for done, future in enumerate(as_completed(futures), 1):
-                index = futures[future]
-                results[index] = future.result()
-                if progress:
-                    progress(pending[index].briefing, done, len(pending))
-    return [r for r in results if r is not None]
+        from briefings import pdf  # WeasyPrint loads only when there is a PDF to make
+
+        workers = max(1, min(jobs or os.cpu_count() or 1, total))
+        self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        for _ in range(workers):
+            self.pool.submit(pdf.warm_up)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def submit(self, briefing: str, html: str) -> None:
+        from briefings.pdf import write_pdf
+
+        assert self.pool is not None
+        future = self.pool.submit(write_pdf, html, asset_dirs=self.asset_dirs)
+        self.futures.append((briefing, future))
+
+    def results(self) -> list[tuple[bytes, int]]:
+        """Each PDF and its page count, in the order submitted."""
+        index = {future: briefing for briefing, future in self.futures}
+        for done, future in enumerate(as_completed(index), 1):
+            future.result()
+            if self.progress:
+                self.progress(index[future], done, len(index))
+        return [future.result() for _, future in self.futures]
+
+    def __exit__(self, kind: object, *_rest: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=kind is not None)
 
 
 def _build_time() -> str:

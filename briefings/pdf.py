@@ -36,6 +36,11 @@ class AssetFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
+def warm_up() -> None:
+    """Load fonts and the layout engine once, so a worker's first PDF pays nothing extra."""
+    weasyprint.HTML(string="<p>x</p>").render()
+
+
 def write_pdf(html: str, *, asset_dirs: list[Path]) -> tuple[bytes, int]:
     """The PDF of ``html`` and its page count: A4, tagged (PDF/UA), fonts embedded."""
     document = weasyprint.HTML(
