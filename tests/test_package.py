@@ -1,0 +1,41 @@
+"""The wheel carries the default templates: `pip install .` works outside the repository."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+from conftest import ROOT, SAMPLE, SAMPLE_DATE
+
+
+def test_installed_wheel_builds_a_note_with_its_packaged_templates(tmp_path):
+    wheels = tmp_path / "wheels"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+         "--wheel-dir", str(wheels), str(ROOT)],
+        check=True, capture_output=True, timeout=300,
+    )
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)],
+                   check=True, timeout=120)
+    python = venv / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps",
+                    *map(str, wheels.glob("*.whl"))], check=True, capture_output=True,
+                   timeout=300)
+    work = tmp_path / "elsewhere"
+    shutil.copytree(SAMPLE, work / "seeds")
+    where = subprocess.run(
+        [str(python), "-c", "import briefings, sys; print(briefings.__file__)"],
+        cwd=work, capture_output=True, text=True, check=True, timeout=60,
+    )
+    assert str(venv) in where.stdout
+    result = subprocess.run(
+        [str(python), "-m", "briefings", "build", "--date", SAMPLE_DATE, "--jobs", "1"],
+        cwd=work, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert not (work / "templates").exists()
+    assert (work / "out" / "river-dispute" / SAMPLE_DATE / "index.html").is_file()
+    assert (work / "out" / "river-dispute" / SAMPLE_DATE /
+            f"river-dispute-{SAMPLE_DATE}.pdf").stat().st_size > 10_000
