@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Self
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -46,14 +47,27 @@ def print_html(folder: Path) -> list[Path]:
 
     paths: list[Path] = []
 
-    def capture(pending, *_args: object) -> list[tuple[bytes, int]]:  # noqa: ANN001
-        for item in pending:
-            path = folder / f"{item.briefing}.html"
-            path.write_text(item.print_html, encoding="utf-8")
-            paths.append(path)
-        return [(b"", 0)] * len(pending)
+    class Capture:
+        """Stands in for the PDF printer: keeps each print HTML, prints nothing."""
 
-    build_module._print_all = capture  # noqa: SLF001
+        def __init__(self, **_options: object) -> None:
+            pass
+
+        def __enter__(self) -> Self:
+            return self
+
+        def __exit__(self, *_exc: object) -> None:
+            pass
+
+        def submit(self, briefing: str, html: str) -> None:
+            path = folder / f"{briefing}.html"
+            path.write_text(html, encoding="utf-8")
+            paths.append(path)
+
+        def results(self) -> list[tuple[bytes, int]]:
+            return [(b"", 0)] * len(paths)
+
+    build_module._Printer = Capture  # noqa: SLF001
     build_module.build(seeds=SEEDS, templates=ROOT / "templates", out=folder / "capture",
                        date=DATE, force=True)
     return paths
