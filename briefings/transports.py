@@ -108,6 +108,18 @@ class SmtpTransport:
                 )
             else:
                 conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise Unreachable(f"cannot reach {self.shown}: {type(exc).__name__}: {exc}") from None
+        try:
+            self._greet(conn, context)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _greet(self, conn: smtplib.SMTP, context: ssl.SSLContext) -> None:
+        """EHLO, STARTTLS when offered, and login when the URL names a user."""
+        try:
             conn.ehlo()
             secure = self.tls
             if not self.tls and conn.has_extn("starttls"):
@@ -116,7 +128,6 @@ class SmtpTransport:
                 secure = True
             if self.user:
                 if not secure and not _loopback(self.host):
-                    conn.close()
                     raise UserError(f"{self.shown} offers no STARTTLS: refusing to send the "
                                     "password unencrypted; use smtps:// or a server with TLS")
                 conn.login(self.user, self.password)
@@ -125,7 +136,6 @@ class SmtpTransport:
                             f"{exc.smtp_error.decode('utf-8', 'replace')}") from None
         except (smtplib.SMTPException, OSError) as exc:
             raise Unreachable(f"cannot reach {self.shown}: {type(exc).__name__}: {exc}") from None
-        return conn
 
     def send(self, *, sender: str, recipient: str, data: bytes, name: str) -> str:  # noqa: ARG002
         if self.connection is None:

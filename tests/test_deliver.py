@@ -253,3 +253,34 @@ def test_lines_starting_with_a_dot_survive_smtp(smtp):
     assert reply.startswith("250")
     assert smtp.received[0].data == data
     assert smtp.received[1].data.startswith(b"Subject: x\r\n\r\nno end")
+
+
+def test_login_works_and_a_refused_login_names_no_password(state, built, monkeypatch):
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+    from mail_helpers import Recorder
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = (auth_data.login, auth_data.password) == (b"desk", b"s3cret pw")
+        return AuthResult(success=ok, handled=False)
+
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=free_port(),
+                            authenticator=authenticator, auth_require_tls=False,
+                            auth_exclude_mechanism=["LOGIN"])  # its LOGIN and smtplib's disagree
+    controller.start()
+    try:
+        add(connect(), address="ann@example.org")
+        base = f"127.0.0.1:{controller.port}"
+        monkeypatch.setenv("BRIEFINGS_SMTP_URL", f"smtp://desk:wrong-pw@{base}")
+        refused = CliRunner().invoke(cli, ["send", "--out", str(built), "--date", DATE])
+        assert refused.exit_code == 1
+        assert f"smtp://desk:***@{base}: login refused: 535" in refused.output
+        assert "wrong-pw" not in refused.output
+        monkeypatch.setenv("BRIEFINGS_SMTP_URL", f"smtp://desk:s3cret%20pw@{base}")
+        sent = CliRunner().invoke(cli, ["send", "--out", str(built), "--date", DATE])
+        assert sent.exit_code == 0, sent.output
+        assert "s3cret" not in sent.output
+        assert [r.recipients for r in recorder.received] == [["ann@example.org"]]
+    finally:
+        controller.stop()
