@@ -284,3 +284,42 @@ def test_login_works_and_a_refused_login_names_no_password(state, built, monkeyp
         assert [r.recipients for r in recorder.received] == [["ann@example.org"]]
     finally:
         controller.stop()
+
+
+def test_starttls_then_login(state, built, tmp_path, monkeypatch):
+    import ssl
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+    from mail_helpers import Recorder
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    secured: list[bool] = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        secured.append(session.ssl is not None)
+        return AuthResult(success=auth_data.password == b"pw", handled=False)
+
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=free_port(),
+                            tls_context=context, require_starttls=True,
+                            authenticator=authenticator, auth_exclude_mechanism=["LOGIN"])
+    controller.start()
+    try:
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust the test's own certificate
+        monkeypatch.setenv("BRIEFINGS_SMTP_URL", f"smtp://desk:pw@127.0.0.1:{controller.port}")
+        add(connect(), address="ann@example.org")
+        result = CliRunner().invoke(cli, ["send", "--out", str(built), "--date", DATE])
+        assert result.exit_code == 0, result.output
+        assert secured == [True], "the password went over TLS"
+        assert [r.recipients for r in recorder.received] == [["ann@example.org"]]
+    finally:
+        controller.stop()
