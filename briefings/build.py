@@ -58,6 +58,7 @@ class _Pending:
     tlp: str
     changes: list[str] | None
     digest: str
+    since: dict[str, object] | None
 
 
 def build(  # noqa: PLR0913
@@ -83,6 +84,7 @@ def build(  # noqa: PLR0913
     from briefings import figures as drawing
     from briefings.changes import describe_changes
     from briefings.load import load
+    from briefings.mail import render_email
     from briefings.scope import take_slice
 
     kb = load(seeds)
@@ -115,10 +117,13 @@ def build(  # noqa: PLR0913
             )
             html = {m: _render(env, replace(context, medium=m)) for m in ("web", "print")}
             printer.submit(briefing_id, html["print"])  # prints while the next is prepared
+            since = {"date": previous[0].date, "number": previous[0].number} if previous else None
+            render_email(part, date=date, number=number, changes=changes, since=since,
+                         templates=templates, public_url=None)  # fails early if too large
             snapshot = json.dumps(part.to_json(), indent=1, ensure_ascii=False, sort_keys=True)
             pending.append(_Pending(
                 briefing_id, number, inputs, html["web"], html["print"], snapshot.encode(),
-                part.briefing.title, part.briefing.tlp, changes, part.digest(),
+                part.briefing.title, part.briefing.tlp, changes, part.digest(), since,
             ))
         pdfs = printer.results()
     built_at = _build_time()
@@ -135,7 +140,7 @@ def build(  # noqa: PLR0913
             manifest={
                 "edition": item.number, "inputs": item.inputs, "version": __version__,
                 "title": item.title, "tlp": item.tlp, "pages": pages, "built": built_at,
-                "changes": item.changes, "slice": item.digest,
+                "changes": item.changes, "slice": item.digest, "since": item.since,
             },
         )
         report.built.append(edition)

@@ -46,6 +46,7 @@ class Edition:
     digest: str = ""  # the hash of the slice it was built from
     changes: tuple[str, ...] | None = None  # None: the first edition
     built: str = ""  # when it was written, ISO 8601 UTC
+    since: dict[str, Any] | None = None  # the previous edition: {"date", "number"}
 
     @property
     def html(self) -> Path:
@@ -76,7 +77,7 @@ def read_edition(folder: Path) -> Edition | None:
             title=data["title"], tlp=data["tlp"], inputs=data["inputs"],
             files=dict(data["files"]), folder=folder, digest=data.get("slice", ""),
             changes=None if data.get("changes") is None else tuple(data["changes"]),
-            built=data.get("built", ""),
+            built=data.get("built", ""), since=data.get("since"),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from markupsafe import escape
 
-from briefings.editions import MANIFEST, SNAPSHOT, pdf_name
+from briefings.editions import SNAPSHOT, pdf_name
 from briefings.errors import UserError
 from briefings.render import get_env, note_context
 from briefings.scope import Slice
@@ -90,24 +90,13 @@ def compose(
 ) -> Letter:
     """Render an edition's email once; UserError if its HTML part reaches 100 KB."""
     snapshot = json.loads((edition.folder / SNAPSHOT).read_text(encoding="utf-8"))
-    manifest = json.loads((edition.folder / MANIFEST).read_text(encoding="utf-8"))
-    part = Slice.from_json(snapshot)
     public_url = public_url.rstrip("/") if public_url else None
     sender = sender or sender_address()
-    context: dict[str, Any] = note_context(
-        part, as_of=edition.date, edition=edition.number,
-        changes=list(manifest.get("changes") or []), medium="email",
-    ).as_dict()
-    web_url = f"{public_url}/{edition.briefing}/{edition.date}/index.html" if public_url else None
-    context.update(
-        pdf_name=pdf_name(edition.briefing, edition.date),
-        web_url=web_url,
-        unsubscribe_url=_MARK,
+    html, text = render_email(
+        Slice.from_json(snapshot), date=edition.date, number=edition.number,
+        changes=None if edition.changes is None else list(edition.changes),
+        since=edition.since, templates=templates, public_url=public_url,
     )
-    env = get_env(templates)
-    html = _inline(_render(env, "email.html", context))
-    text = _render(env.overlay(autoescape=False), "email.txt", context)
-    _check_size(env, html, edition)
     attachment = MIMEPart(policy=policy.SMTP)
     attachment.set_content(
         edition.pdf.read_bytes(), maintype="application", subtype="pdf",
@@ -119,6 +108,28 @@ def compose(
         subject=subject_line(tlp=edition.tlp, title=edition.title, date=edition.date),
         sender=sender, html=html, text=text, attachment=attachment, public_url=public_url,
     )
+
+
+def render_email(  # noqa: PLR0913
+    part: Slice, *, date: str, number: int, changes: list[str] | None, since: Any,
+    templates: Path | None, public_url: str | None,
+) -> tuple[str, str]:
+    """An edition's email as (HTML with CSS inlined, plain text), from its slice.
+
+    The build calls this before writing an edition, so a template that pushes the
+    HTML part over 100 KB fails the build with a clear message and changes nothing.
+    """
+    context: dict[str, Any] = note_context(
+        part, as_of=date, edition=number, changes=changes, since=since, medium="email",
+    ).as_dict()
+    briefing = part.briefing.id
+    web_url = f"{public_url}/{briefing}/{date}/index.html" if public_url else None
+    context.update(pdf_name=pdf_name(briefing, date), web_url=web_url, unsubscribe_url=_MARK)
+    env = get_env(templates)
+    html = _inline(_render(env, "email.html", context))
+    text = _render(env.overlay(autoescape=False), "email.txt", context)
+    _check_size(env, html, f"{briefing} {date}")
+    return html, text
 
 
 def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
@@ -137,12 +148,12 @@ def _inline(html: str) -> str:
     return inliner.inline(html)
 
 
-def _check_size(env: jinja2.Environment, html: str, edition: Edition) -> None:
+def _check_size(env: jinja2.Environment, html: str, edition: str) -> None:
     size = len(html.replace(_MARK, _LONGEST_LINK).encode())
     if size >= HTML_LIMIT:
         source = env.get_template("email.html").filename or "email.html"
         raise UserError(
-            f"{source}: the email's HTML part for {edition.briefing} {edition.date} is "
+            f"{source}: the email's HTML part for {edition} is "
             f"{size / 1024:.1f} KB; it must stay under {HTML_LIMIT // 1024} KB "
             "(Gmail clips longer messages): shorten the template"
         )

@@ -92,4 +92,5 @@ def serve(*, out: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
     import uvicorn
 
     out.mkdir(parents=True, exist_ok=True)
-    uvicorn.run(create_app(out=out), host=host, port=port, log_level="info", server_header=False)
+    uvicorn.run(create_app(out=out), host=host, port=port, log_level="info", server_header=False,
+                access_log=False)  # access lines would log unsubscribe tokens

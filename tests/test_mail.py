@@ -164,6 +164,7 @@ def test_an_older_edition_is_mailed_as_it_was_built(built, tmp_path):
     snapshot["briefing"]["bluf"] = "An older bottom line."
     (copy / "snapshot.json").write_text(json.dumps(snapshot))
     manifest["changes"] = ["Added the judgment on the talks", "Levy <now> threatened"]
+    manifest["since"] = {"date": "2024-03-25", "number": 1}
     (copy / MANIFEST).write_text(json.dumps(manifest))
     edition = read_edition(copy)
     assert edition is not None
@@ -175,6 +176,9 @@ def test_an_older_edition_is_mailed_as_it_was_built(built, tmp_path):
     assert [li.get_text() for li in soup.select("ul li")] == manifest["changes"]
     assert "- Levy <now> threatened" in letter.text
     assert "first edition" not in letter.text
+    assert "Since edition 1 of 25 March 2024:" in letter.text
+    text = letter.text
+    assert text.index("WHAT CHANGED") < text.index("KEY JUDGMENTS")  # near the top
 
 
 def test_an_oversized_html_part_fails_naming_the_template(built, tmp_path):

@@ -171,3 +171,17 @@ def test_a_template_error_writes_nothing(tmp_path):
     with pytest.raises(UserError, match="no_such_thing"):
         build(seeds=SAMPLE, templates=templates, out=out, date=SAMPLE_DATE, jobs=1)
     assert not out.exists()
+
+
+def test_an_email_template_over_100_kb_fails_the_build_and_writes_nothing(tmp_path):
+    from conftest import SAMPLE
+
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "email.html").write_text(
+        "<html><body>{% for i in range(30000) %}<p>padding</p>{% endfor %}</body></html>",
+        encoding="utf-8")
+    out = tmp_path / "out"
+    with pytest.raises(UserError, match=r"email\.html: .* must stay under 100 KB"):
+        build(seeds=SAMPLE, templates=templates, out=out, date=SAMPLE_DATE, jobs=1)
+    assert not out.exists()
