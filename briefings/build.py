@@ -119,7 +119,7 @@ def build(  # noqa: PLR0913
             printer.submit(briefing_id, html["print"])  # prints while the next is prepared
             since = {"date": previous[0].date, "number": previous[0].number} if previous else None
             render_email(part, date=date, number=number, changes=changes, since=since,
-                         templates=templates, public_url=None)  # fails early if too large
+                         templates=templates, public_url=None, figures=figures)  # too large?
             snapshot = json.dumps(part.to_json(), indent=1, ensure_ascii=False, sort_keys=True)
             pending.append(_Pending(
                 briefing_id, number, inputs, html["web"], html["print"], snapshot.encode(),

@@ -27,6 +27,7 @@ from markupsafe import escape
 
 from briefings.editions import SNAPSHOT, pdf_name
 from briefings.errors import UserError
+from briefings.figures import Figure, draw_figures
 from briefings.render import get_env, note_context
 from briefings.scope import Slice
 from briefings.subscribers import Subscriber, address_key, check_address
@@ -67,6 +68,7 @@ class Letter:
     attachment_body: bytes
     boundary: str
     public_url: str | None
+    figures: tuple[Figure, ...] = ()  # PNGs attached by Content-ID beside the HTML
 
     @cached_property
     def frame(self) -> Frame:
@@ -92,10 +94,12 @@ def compose(
     snapshot = json.loads((edition.folder / SNAPSHOT).read_text(encoding="utf-8"))
     public_url = public_url.rstrip("/") if public_url else None
     sender = sender or sender_address()
+    part = Slice.from_json(snapshot)
+    figures = draw_figures(part)  # the same drawings as the edition's (deterministic)
     html, text = render_email(
-        Slice.from_json(snapshot), date=edition.date, number=edition.number,
+        part, date=edition.date, number=edition.number,
         changes=None if edition.changes is None else list(edition.changes),
-        since=edition.since, templates=templates, public_url=public_url,
+        since=edition.since, templates=templates, public_url=public_url, figures=figures,
     )
     attachment = MIMEPart(policy=policy.SMTP)
     attachment.set_content(
@@ -107,12 +111,13 @@ def compose(
         edition=edition, attachment_body=body, boundary=secrets.token_hex(16),
         subject=subject_line(tlp=edition.tlp, title=edition.title, date=edition.date),
         sender=sender, html=html, text=text, attachment=attachment, public_url=public_url,
+        figures=figures,
     )
 
 
 def render_email(  # noqa: PLR0913
     part: Slice, *, date: str, number: int, changes: list[str] | None, since: Any,
-    templates: Path | None, public_url: str | None,
+    templates: Path | None, public_url: str | None, figures: tuple[Figure, ...] = (),
 ) -> tuple[str, str]:
     """An edition's email as (HTML with CSS inlined, plain text), from its slice.
 
@@ -125,6 +130,11 @@ def render_email(  # noqa: PLR0913
     briefing = part.briefing.id
     web_url = f"{public_url}/{briefing}/{date}/index.html" if public_url else None
     context.update(pdf_name=pdf_name(briefing, date), web_url=web_url, unsubscribe_url=_MARK)
+    context["images"] = [
+        {"cid": f.content_id(f"{briefing}-{date}"), "alt": f.description, "caption": f.caption,
+         "width": f.png_size[0] // 2}
+        for f in figures
+    ]
     env = get_env(templates)
     html = _inline(_render(env, "email.html", context))
     text = _render(env.overlay(autoescape=False), "email.txt", context)
@@ -212,6 +222,8 @@ def _frame(letter: Letter) -> Frame:
     model = _message(letter, stand_in, letter.unsubscribe_url("/stand-in"), None)
     alternative, attachment = model.iter_parts()
     text, html = alternative.iter_parts()
+    if html.is_multipart():  # multipart/related: the HTML, then the figures' PNGs
+        html = next(html.iter_parts())
     pdf = MIMEPart(policy=policy.SMTP)  # a stand-in: the letter's own part stays whole
     for name, value in attachment.items():
         pdf[name] = value
@@ -277,6 +289,15 @@ def _message(
     # Boundaries of "=" and hex cannot occur in base64 text, so they need not be
     # searched for in the content.
     message.set_boundary(f"=={letter.boundary}.0==")
+    if letter.figures:
+        html_part = message.get_payload()[1]  # type: ignore[index]
+        edition_id = f"{letter.edition.briefing}-{letter.edition.date}"
+        for figure in letter.figures:
+            html_part.add_related(
+                figure.png, maintype="image", subtype="png", disposition="inline",
+                cid=f"<{figure.content_id(edition_id)}>", filename=figure.filename,
+            )
+        html_part.set_boundary(f"=={letter.boundary}.2==")
     message.make_mixed()
     message.set_boundary(f"=={letter.boundary}.1==")
     message.attach(letter.attachment)

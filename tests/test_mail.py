@@ -64,7 +64,12 @@ def test_the_parts_text_html_and_the_pdf(letter, built):
     assert message.get_content_type() == "multipart/mixed"
     alternative, attachment = message.iter_parts()
     assert alternative.get_content_type() == "multipart/alternative"
-    assert [p.get_content_type() for p in alternative.iter_parts()] == ["text/plain", "text/html"]
+    text, related = alternative.iter_parts()
+    assert text.get_content_type() == "text/plain"
+    assert related.get_content_type() == "multipart/related"
+    html, *images = related.iter_parts()
+    assert html.get_content_type() == "text/html"
+    assert [i.get_content_type() for i in images] == ["image/png"] * 3
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_filename() == f"river-dispute-{DATE}.pdf"
     assert attachment.get_content_disposition() == "attachment"
@@ -198,3 +203,21 @@ def test_a_bad_from_address_is_refused(monkeypatch):
     monkeypatch.setenv("BRIEFINGS_FROM", "not an address")
     with pytest.raises(UserError, match="not a valid address"):
         sender_address()
+
+
+def test_the_email_carries_every_image_it_references(letter):
+    message = _parse(message_for(letter, _reader(), unsubscribe_path="/unsubscribe/7/tok"))
+    html = message.get_body(("html",)).get_content()
+    soup = BeautifulSoup(html, "html.parser")
+    referenced = {img["src"].removeprefix("cid:"): img for img in soup.select("img")}
+    assert len(referenced) == 3
+    carried = {}
+    for part in message.walk():
+        if part.get_content_type() == "image/png":
+            carried[part["Content-ID"].strip("<>")] = part.get_content()
+    assert set(carried) == set(referenced)
+    for cid, img in referenced.items():
+        assert carried[cid].startswith(b"\x89PNG\r\n\x1a\n")
+        assert img["alt"], cid
+    assert "Qamaria" in " ".join(img["alt"] for img in referenced.values())
+    assert len(html.encode()) < 100 * 1024
