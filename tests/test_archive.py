@@ -13,6 +13,13 @@ from briefings.build import build
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
+def add_restricted_briefing(seeds: Path) -> None:
+    path = seeds / "knowledge.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + (
+        "  - id: restricted\n    title: Restricted note\n    bluf: B\n    tlp: amber\n"
+        "    actors: [highland]\n"), encoding="utf-8")
+
+
 def links(page: Path) -> list[str]:
     soup = BeautifulSoup(page.read_text(), "html.parser")
     return [a["href"] for a in soup.select("a[href]")]
@@ -22,10 +29,7 @@ def test_archive_pages_list_editions_newest_first_and_every_link_resolves(
     tmp_path, sample_copy, monkeypatch,
 ):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1712000000")
-    path = sample_copy / "knowledge.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + (
-        "  - id: restricted\n    title: Restricted note\n    bluf: B\n    tlp: amber\n"
-        "    actors: [highland]\n"), encoding="utf-8")
+    add_restricted_briefing(sample_copy)
     out = tmp_path / "out"
     for date in ("2024-04-01", "2024-04-08"):
         build(seeds=sample_copy, templates=None, out=out, date=date, jobs=1)
@@ -52,10 +56,7 @@ def test_archive_pages_list_editions_newest_first_and_every_link_resolves(
 
 def test_feed_lists_public_editions_only(tmp_path, sample_copy, monkeypatch):
     monkeypatch.setenv("BRIEFINGS_PUBLIC_URL", "https://briefings.example.org/")
-    path = sample_copy / "knowledge.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + (
-        "  - id: restricted\n    title: Restricted note\n    bluf: B\n    tlp: amber\n"
-        "    actors: [highland]\n"), encoding="utf-8")
+    add_restricted_briefing(sample_copy)
     out = tmp_path / "out"
     build(seeds=sample_copy, templates=None, out=out, date="2024-04-01", jobs=1)
     feed = ET.fromstring((out / "feed.xml").read_bytes())  # noqa: S314 - our own output
