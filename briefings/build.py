@@ -209,11 +209,18 @@ def _render(env: jinja2.Environment, context: object, name: str | None = None) -
         raise UserError(f"template error: {exc}") from None
 
 
+def _in_worker(name: str, *args: object, **kwargs: object) -> object:
+    """Call ``briefings.pdf.<name>`` in a worker: only workers import WeasyPrint."""
+    from briefings import pdf
+
+    return getattr(pdf, name)(*args, **kwargs)
+
+
 class _Printer:
     """Prints PDFs in ``jobs`` worker processes while the caller prepares the next edition.
 
-    The workers are forked at once, before the figures start any thread, and inherit
-    the already imported WeasyPrint; each warms up its fonts while it waits.
+    The workers are forked at once, before the figures start any thread; each imports
+    WeasyPrint and warms up its fonts while the caller prepares the first edition.
     """
 
     def __init__(
@@ -227,21 +234,17 @@ class _Printer:
             return
         import multiprocessing
 
-        from briefings import pdf  # WeasyPrint loads only when there is a PDF to make
-
         workers = max(1, min(jobs or os.cpu_count() or 1, total))
         self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
         for _ in range(workers):
-            self.pool.submit(pdf.warm_up)
+            self.pool.submit(_in_worker, "warm_up")
 
     def __enter__(self) -> Self:
         return self
 
     def submit(self, briefing: str, html: str) -> None:
-        from briefings.pdf import write_pdf
-
         assert self.pool is not None
-        future = self.pool.submit(write_pdf, html, asset_dirs=self.asset_dirs)
+        future = self.pool.submit(_in_worker, "write_pdf", html, asset_dirs=self.asset_dirs)
         self.futures.append((briefing, future))
 
     def results(self) -> list[tuple[bytes, int]]:

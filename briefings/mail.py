@@ -130,9 +130,8 @@ def render_email(  # noqa: PLR0913
     briefing = part.briefing.id
     web_url = f"{public_url}/{briefing}/{date}/index.html" if public_url else None
     context.update(pdf_name=pdf_name(briefing, date), web_url=web_url, unsubscribe_url=_MARK)
-    context["images"] = [
-        {"cid": f.content_id(f"{briefing}-{date}"), "alt": f.description, "caption": f.caption,
-         "width": f.png_size[0] // 2}
+    context["images"] = [  # the PNGs themselves are drawn only when a message is made
+        {"cid": f.content_id(f"{briefing}-{date}"), "alt": f.description, "caption": f.caption}
         for f in figures
     ]
     env = get_env(templates)
