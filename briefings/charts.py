@@ -33,6 +33,19 @@ TARIFF_LAYERS = {  # status -> (fill, hatch, label); threats are hatched, not fi
 _NOT_COUNTED = {"suspended", "lifted"}
 
 
+LABEL_LIMIT = 36  # characters: the full titles are in the list below and the description
+
+
+def short_label(title: str, limit: int = LABEL_LIMIT) -> str:
+    """A timeline label: the title, cut at a word boundary with an ellipsis when long."""
+    if len(title) <= limit:
+        return title
+    head = title[: limit - 1]
+    if title[limit - 1] != " ":  # the cut falls inside a word: drop that word
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ,;:–-") + "…"
+
+
 @cache
 def _settings() -> dict[str, Any]:
     from matplotlib import font_manager
@@ -265,7 +278,7 @@ def timeline_chart(part: Slice) -> Figure | None:
         lanes: list[list[tuple[float, float]]] = []
         placed = []
         for event, (start, end) in zip(events, spans, strict=True):
-            text = ax.text(0, 0, event.title, fontsize=7.5, parse_math=False)
+            text = ax.text(0, 0, short_label(event.title), fontsize=7.5, parse_math=False)
             width = text.get_window_extent(renderer).width * per_pixel
             text.remove()
             gap = 8 * per_pixel
@@ -291,7 +304,8 @@ def timeline_chart(part: Slice) -> Figure | None:
                         edgecolor=OKABE_ITO["blue"], linewidth=0.6)
             else:
                 ax.plot([start], [lane], marker="o", color=OKABE_ITO["blue"], markersize=4.5)
-            ax.text(x, lane, event.title, ha=align, va="center", fontsize=7.5, color=INK,
+            ax.text(x, lane, short_label(event.title), ha=align, va="center", fontsize=7.5,
+                    color=INK,
                     parse_math=False)
         ax.set_ylim(len(lanes) - 0.5, -0.6)
         ax.set_yticks([])
