@@ -25,6 +25,10 @@ TEMPLATES = click.option(
     show_default=True,
     help="Folder of templates that override the packaged ones, one file at a time.",
 )
+JOBS = click.option(
+    "--jobs", type=click.IntRange(min=1), default=None,
+    help="PDFs rendered in parallel processes. [default: the number of cores]",
+)
 OUT = click.option(
     "--out", type=click.Path(path_type=Path, file_okay=False), default=Path("out"),
     show_default=True, help="Output folder for editions and the archive.",
@@ -63,10 +67,7 @@ def validate(seeds: Path) -> None:
 @OUT
 @click.option("--date", callback=_iso_date, help="The editions' date, YYYY-MM-DD. [default: today]")
 @click.option("--force", is_flag=True, help="Rebuild even editions whose inputs are unchanged.")
-@click.option(
-    "--jobs", type=click.IntRange(min=1), default=None,
-    help="PDFs rendered in parallel processes. [default: the number of cores]",
-)
+@JOBS
 @click.argument("ids", nargs=-1, metavar="[ID ...]")
 def build(  # noqa: PLR0913
     seeds: Path, templates: Path, out: Path, date: str | None, force: bool, jobs: int | None,
@@ -116,10 +117,7 @@ NOW = click.option(
 @TEMPLATES
 @OUT
 @NOW
-@click.option(
-    "--jobs", type=click.IntRange(min=1), default=None,
-    help="PDFs rendered in parallel processes. [default: the number of cores]",
-)
+@JOBS
 def run(
     seeds: Path, templates: Path, out: Path, now: datetime | None, jobs: int | None,
 ) -> None:

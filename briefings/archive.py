@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from briefings.editions import Edition, editions, pdf_name, write_file
+from briefings.render import render_template
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -32,10 +33,10 @@ def write_archive(env: jinja2.Environment, out: Path) -> None:
         for b, e in sorted(by_briefing.items())
     ]
     common = {"pdf_name": pdf_name, "feed": FEED}
-    page = env.get_template("archive.html").render(briefings=shelves, prefix="", **common)
+    page = render_template(env, ["archive.html"], {"briefings": shelves, "prefix": "", **common})
     write_file(out / "index.html", page.encode())
     for shelf in shelves:
-        page = env.get_template("archive-briefing.html").render(shelf=shelf, **common)
+        page = render_template(env, ["archive-briefing.html"], {"shelf": shelf, **common})
         write_file(out / shelf["id"] / "index.html", page.encode())
     write_file(out / FEED, atom_feed(shelves))
 

@@ -12,8 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
-import jinja2
-
 from briefings import __version__
 from briefings.archive import write_archive
 from briefings.editions import (
@@ -115,7 +113,7 @@ def build(  # noqa: PLR0913
                 part, as_of=date, edition=number, changes=changes, medium="web",
                 figures=figures, since=previous[0] if previous else None,
             )
-            html = {m: _render(env, replace(context, medium=m)) for m in ("web", "print")}
+            html = {m: render_note(env, replace(context, medium=m)) for m in ("web", "print")}
             printer.submit(briefing_id, html["print"])  # prints while the next is prepared
             since = {"date": previous[0].date, "number": previous[0].number} if previous else None
             render_email(part, date=date, number=number, changes=changes, since=since,
@@ -196,17 +194,6 @@ def _previous(out: Path, briefing: str, date: str) -> tuple[Edition, Slice] | No
 
 def _next_number(out: Path, briefing: str) -> int:
     return max((e.number for e in editions(out, briefing)), default=0) + 1
-
-
-def _render(env: jinja2.Environment, context: object, name: str | None = None) -> str:
-    try:
-        if name is None:
-            return render_note(env, context)  # type: ignore[arg-type]
-        return env.get_template(name).render(context)  # type: ignore[arg-type]
-    except jinja2.TemplateSyntaxError as exc:
-        raise UserError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from None
-    except jinja2.TemplateError as exc:
-        raise UserError(f"template error: {exc}") from None
 
 
 def _in_worker(name: str, *args: object, **kwargs: object) -> object:

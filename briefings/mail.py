@@ -22,18 +22,19 @@ from email.message import EmailMessage, MIMEPart
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-import jinja2
 from markupsafe import escape
 
 from briefings.editions import SNAPSHOT, pdf_name
 from briefings.errors import UserError
 from briefings.figures import Figure, draw_figures
-from briefings.render import get_env, note_context
+from briefings.render import get_env, note_context, render_template
 from briefings.scope import Slice
 from briefings.subscribers import Subscriber, address_key, check_address
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    import jinja2
 
     from briefings.editions import Edition
 
@@ -135,19 +136,10 @@ def render_email(  # noqa: PLR0913
         for f in figures
     ]
     env = get_env(templates)
-    html = _inline(_render(env, "email.html", context))
-    text = _render(env.overlay(autoescape=False), "email.txt", context)
+    html = _inline(render_template(env, ["email.html"], context))
+    text = render_template(env.overlay(autoescape=False), ["email.txt"], context)
     _check_size(env, html, f"{briefing} {date}")
     return html, text
-
-
-def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
-    try:
-        return env.get_template(name).render(context)
-    except jinja2.TemplateSyntaxError as exc:
-        raise UserError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from None
-    except jinja2.TemplateError as exc:
-        raise UserError(f"template {name}: {exc}") from None
 
 
 def _inline(html: str) -> str:

@@ -184,9 +184,19 @@ def note_context(  # noqa: PLR0913
     )
 
 
+def render_template(env: jinja2.Environment, names: list[str], context: dict[str, Any]) -> str:
+    """Render the first of ``names`` that exists; a template mistake is a UserError."""
+    from briefings.errors import UserError
+
+    try:
+        return env.select_template(names).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise UserError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise UserError(f"template {names[-1]}: {exc}") from None
+
+
 def render_note(env: jinja2.Environment, context: NoteContext) -> str:
     """The note's HTML, from the most specific template that exists."""
-    template = env.select_template(
-        [f"briefing-{context.briefing.id}.html", "briefing.html"]
-    )
-    return template.render(context.as_dict())
+    names = [f"briefing-{context.briefing.id}.html", "briefing.html"]
+    return render_template(env, names, context.as_dict())
