@@ -20,6 +20,7 @@ from briefings.editions import (
     edition_folder,
     editions,
     pdf_name,
+    previous_edition,
     read_edition,
     read_record,
     write_edition,
@@ -182,14 +183,14 @@ def _previous(out: Path, briefing: str, date: str) -> tuple[Edition, Slice] | No
     """The latest edition before ``date`` and the slice it was built from."""
     from briefings.scope import Slice
 
-    for edition in reversed(editions(out, briefing)):
-        if edition.date < date:
-            try:
-                data = json.loads((edition.folder / SNAPSHOT).read_text(encoding="utf-8"))
-                return edition, Slice.from_json(data)
-            except (OSError, ValueError):
-                return None  # an unreadable snapshot: report this edition as a first
-    return None
+    edition = previous_edition(out, briefing, date)
+    if edition is None:
+        return None
+    try:
+        data = json.loads((edition.folder / SNAPSHOT).read_text(encoding="utf-8"))
+        return edition, Slice.from_json(data)
+    except (OSError, ValueError):
+        return None  # an unreadable snapshot: report this edition as a first
 
 
 def _next_number(out: Path, briefing: str) -> int:

@@ -97,6 +97,12 @@ def editions(out: Path, briefing: str | None = None) -> list[Edition]:
     return sorted(found, key=lambda e: (e.briefing, e.date))
 
 
+def previous_edition(out: Path, briefing: str, date: str) -> Edition | None:
+    """The latest edition of ``briefing`` dated before ``date``, if any."""
+    earlier = [e for e in editions(out, briefing) if e.date < date]
+    return earlier[-1] if earlier else None
+
+
 def write_edition(
     out: Path, *, briefing: str, date: str, files: dict[str, bytes], manifest: dict[str, Any]
 ) -> Edition:

@@ -88,17 +88,17 @@ def _run_slot(  # noqa: PLR0913
 ) -> tuple[str, str]:
     from briefings.build import build
     from briefings.deliver import deliver
-    from briefings.editions import edition_folder, editions, read_edition
+    from briefings.editions import edition_folder, previous_edition, read_edition
 
     build(seeds=seeds, templates=templates, out=out, date=slot.date, only=[slot.briefing],
           jobs=jobs, progress=progress)
     edition = read_edition(edition_folder(out, slot.briefing, slot.date))
     if edition is None:
         return "failed", f"no edition was written for {slot.date}"
-    earlier = [e for e in editions(out, slot.briefing) if e.date < slot.date]
+    earlier = previous_edition(out, slot.briefing, slot.date)
     label = f"edition {edition.number} of {edition.date}"
-    if on_unchanged == "skip" and earlier and earlier[-1].digest == edition.digest:
-        return "unchanged", f"{label}: unchanged since {earlier[-1].date}, not sent"
+    if on_unchanged == "skip" and earlier and earlier.digest == edition.digest:
+        return "unchanged", f"{label}: unchanged since {earlier.date}, not sent"
     delivery = deliver(conn=conn, editions=[edition], templates=templates)
     return ("done" if delivery.ok else "failed"), f"{label}: {delivery.summary()}"
 
