@@ -6,6 +6,7 @@ WeasyPrint is imported here only, so that commands which render no PDF
 
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -34,6 +35,56 @@ class AssetFetcher(URLFetcher):
         elif parts.scheme != "data":
             raise ValueError(f"refused to fetch {url}: notes fetch nothing from the network")
         return super().fetch(url, headers)
+
+
+class _Run(str):
+    """SVG text that WeasyPrint's glyph loop takes as one piece: one shaped run."""
+
+    __slots__ = ()
+
+    def __iter__(self):  # noqa: ANN204 - str's own signature
+        yield str(self)
+
+
+_PER_GLYPH = ("dx", "dy", "rotate", "letter-spacing", "textLength")
+
+
+def _shape_svg_text_as_runs() -> bool:
+    """Let WeasyPrint 70 shape plain SVG ``<text>`` as whole runs, not code point by code point.
+
+    WeasyPrint lays out and draws SVG text one code point at a time
+    (Kozea/WeasyPrint#2249): slow (a Pango layout per letter, most of the cost of
+    a figure's labels), unkerned, and wrong for combining marks. Its maintainers
+    suggest drawing the whole text when no glyph is positioned on its own, which
+    is what this does, and only then: text with per-glyph ``x``/``y`` lists,
+    ``dx``, ``dy``, ``rotate``, ``letter-spacing`` or ``textLength`` keeps the
+    per-letter path. Applied to WeasyPrint 70 only, whose code this was checked
+    against; with any other version the SVG text is drawn as WeasyPrint draws it.
+    """
+    svg = importlib.import_module("weasyprint.svg")
+    module = importlib.import_module("weasyprint.svg.text")
+    letters = module.text
+    if not weasyprint.__version__.startswith("70.") or svg.TAGS.get("text") is not letters:
+        return False
+
+    def text(drawing: object, node: object, font_size: float) -> None:
+        element, attributes = node._etree_node, node.attrib  # type: ignore[attr-defined]  # noqa: SLF001
+        positioned = any(a in attributes for a in _PER_GLYPH) or any(
+            len(attributes.get(a, "").split()) > 1 for a in ("x", "y")
+        )
+        if positioned or not element.text:
+            return letters(drawing, node, font_size)
+        plain, element.text = element.text, _Run(element.text)
+        try:
+            return letters(drawing, node, font_size)
+        finally:
+            element.text = plain
+
+    svg.TAGS["text"] = svg.text = text  # draw_node compares TAGS entries with svg.text
+    return True
+
+
+SVG_TEXT_AS_RUNS = _shape_svg_text_as_runs()
 
 
 def warm_up() -> None:

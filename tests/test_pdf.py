@@ -104,3 +104,55 @@ def test_two_builds_give_byte_identical_pdfs(tmp_path, monkeypatch):
         pdf = tmp_path / name / "river-dispute" / SAMPLE_DATE / f"river-dispute-{SAMPLE_DATE}.pdf"
         outputs.append(pdf.read_bytes())
     assert outputs[0] == outputs[1]
+
+
+def svg_page(*texts: str) -> pymupdf.Document:
+    """A 300 x 60 pt page holding one SVG whose user unit is a point."""
+    from briefings.pdf import write_pdf
+    from briefings.render import template_dirs
+
+    html = (
+        "<style>@page { size: 300pt 60pt; margin: 0 } body { margin: 0 }</style>"
+        '<svg xmlns="http://www.w3.org/2000/svg" width="300pt" height="60pt" '
+        f'viewBox="0 0 300 60" font-family="Noto Sans" font-size="10">{"".join(texts)}</svg>'
+    )
+    data, _ = write_pdf(html, asset_dirs=template_dirs(None))
+    return pymupdf.open(stream=data, filetype="pdf")
+
+
+def chars(page: pymupdf.Page, baseline: float) -> list[dict]:
+    """The characters drawn on one baseline, left to right."""
+    found = [c for block in page.get_text("rawdict")["blocks"] for line in block["lines"]
+             for s in line["spans"] for c in s["chars"] if abs(c["origin"][1] - baseline) < 1]
+    return sorted(found, key=lambda c: c["origin"][0])
+
+
+def test_svg_text_is_shaped_as_a_run_and_keeps_its_anchor():
+    from briefings.pdf import SVG_TEXT_AS_RUNS
+
+    assert SVG_TEXT_AS_RUNS, "the pinned WeasyPrint should get whole-run SVG text"
+    page = svg_page(
+        '<text x="150" y="20" text-anchor="middle">Centred label AV</text>',
+        '<text x="290" y="40" text-anchor="end">Right label</text>',
+        '<text x="10" y="55">Cafe\u0301 e\u0301</text>',
+    )[0]
+    kerning = svg_page('<text x="10" y="20">AV</text>', '<text x="10" y="40" dx="0 0">AV</text>')[0]
+    centred = page.search_for("Centred label AV")[0]
+    assert abs((centred.x0 + centred.x1) / 2 - 150) < 1.5
+    assert abs(page.search_for("Right label")[0].x1 - 290) < 1.5
+    origins = {y: [c["origin"][0] for c in chars(kerning, y)] for y in (20, 40)}
+    kerned, unkerned = (xs[1] - xs[0] for xs in (origins[20], origins[40]))
+    assert kerned < unkerned - 0.2  # "AV" shaped as a run is kerned; placed letters are not
+    accented = [w[4] for w in page.get_text("words") if w[3] > 45]
+    assert accented == ["Cafe\u0301", "e\u0301"]  # each accent shaped with its letter
+
+
+def test_svg_text_placed_glyph_by_glyph_keeps_each_position():
+    page = svg_page(
+        '<text x="10 40 70" y="20">abc</text>',
+        '<text x="10" y="40" dx="0 30 30">abc</text>',
+    )[0]
+    for y in (20, 40):
+        xs = [c["origin"][0] for c in chars(page, y)]
+        assert len(xs) == 3
+        assert xs[1] - xs[0] > 25 and xs[2] - xs[1] > 25, (y, xs)
