@@ -14,6 +14,7 @@ figure's name (two figures share a page), and anything that could run or fetch
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -48,11 +49,11 @@ _MEASURE_STYLE = {  # status -> line style; measures end in a bar: they block
     "suspended": "dotted", "lifted": "dotted",
 }
 _SHAPES = {"state": "box", "person": "ellipse", "organisation": "component", "group": "hexagon"}
-_LEGEND = (
-    "Blue arrows: dealings, from giver to receiver\\l"
-    "(solid confirmed, dashed reported, dotted suspected, pale proposed).\\l"
-    "Vermillion arrows ending in a bar: measures, from imposer to target\\l"
-    "(solid in force or announced, dashed threatened or proposed, dotted suspended or lifted).\\l"
+_KEY = (  # shown as text beside the map: full size in print, read by screen readers
+    "Blue arrows: dealings, from giver to receiver (solid confirmed, dashed reported, "
+    "dotted suspected, pale proposed).",
+    "Vermillion arrows ending in a bar: measures, from imposer to target (solid in force "
+    "or announced, dashed threatened or proposed, dotted suspended or lifted).",
 )
 _REFUSED_TAGS = {"script", "foreignObject", "iframe", "image", "a"}
 
@@ -66,6 +67,7 @@ class Figure:
     description: str
     svg: str
     draw_png: Callable[[], bytes] = field(repr=False, compare=False)
+    key: tuple[str, ...] = ()  # how to read it, shown as text under the drawing
 
     @cached_property
     def png(self) -> bytes:
@@ -114,8 +116,7 @@ def relationship_map(part: Slice) -> Figure | None:
     actors = _map_actors(part)
     graph = graphviz.Digraph("relationships", engine="dot")
     graph.attr(
-        nodesep="0.25", ranksep="0.7", pad="0.1",
-        fontname=FONT, fontsize="8", label=_LEGEND, labelloc="b", labeljust="l",
+        nodesep="0.25", ranksep="0.7", pad="0.1", fontname=FONT, fontsize="8",
         bgcolor="white", id="graph",
     )
     graph.attr("node", fontname=FONT, fontsize="10", style="filled", fillcolor="white",
@@ -134,12 +135,14 @@ def relationship_map(part: Slice) -> Figure | None:
     svg = layouts[best]
     sharp = graph.copy()
     sharp.attr(dpi="144")  # same layout (dot is deterministic), twice the pixels
+    description = _describe_map(part, actors)
     return Figure(
         name="relationships",
         caption="Relationship map: who deals with whom, and the measures between them",
-        description=_describe_map(part, actors),
-        svg=inline_svg(svg, "relationships"),
+        description=description,
+        svg=inline_svg(svg, "relationships", description),
         draw_png=partial(sharp.pipe, format="png", renderer="cairo"),
+        key=_KEY,
     )
 
 
@@ -246,14 +249,19 @@ def _scale(svg: str) -> float:
     return min(1.0, PAGE[0] / float(size.group(1)), PAGE[1] / float(size.group(2)))
 
 
-_PROLOGUE = re.compile(
-    r"<\?xml.*?\?>|<!DOCTYPE[^>]*>|<!--.*?-->|<metadata>.*?</metadata>", re.DOTALL
+_PROLOGUE = re.compile(  # and Graphviz's titles: node ids, noise to a screen reader
+    r"<\?xml.*?\?>|<!DOCTYPE[^>]*>|<!--.*?-->|<metadata>.*?</metadata>|<title>.*?</title>",
+    re.DOTALL,
 )
 _TAG = re.compile(r"<[^<>]*>")
 
 
-def inline_svg(svg: str, name: str) -> str:
-    """SVG markup ready to sit inside HTML: no prologue, ids of its own, labelled, inert."""
+def inline_svg(svg: str, name: str, description: str) -> str:
+    """SVG markup ready to sit inside HTML: no prologue, ids of its own, labelled, inert.
+
+    ``description`` becomes the drawing's ``<title>``: the alternative text of the
+    figure in the tagged PDF (WeasyPrint reads it there) and its tooltip on the web.
+    """
     svg = _PROLOGUE.sub("", svg).strip()
 
     def retag(match: re.Match[str]) -> str:
@@ -271,7 +279,8 @@ def inline_svg(svg: str, name: str) -> str:
     svg = (
         f'<svg id="figure-{name}-svg" class="figure-svg" role="img" '
         f'aria-labelledby="figure-{name}-caption" aria-describedby="figure-{name}-description"'
-        + attributes + svg[root.end():]
+        + attributes + f"<title>{html.escape(description, quote=False)}</title>"
+        + svg[root.end():]
     )
     _check_inert(svg)
     return svg

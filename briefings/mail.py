@@ -132,7 +132,8 @@ def render_email(  # noqa: PLR0913
     web_url = f"{public_url}/{briefing}/{date}/index.html" if public_url else None
     context.update(pdf_name=pdf_name(briefing, date), web_url=web_url, unsubscribe_url=_MARK)
     context["images"] = [  # the PNGs themselves are drawn only when a message is made
-        {"cid": f.content_id(f"{briefing}-{date}"), "alt": f.description, "caption": f.caption}
+        {"cid": f.content_id(f"{briefing}-{date}"), "alt": f.description, "caption": f.caption,
+         "key": f.key}
         for f in figures
     ]
     env = get_env(templates)

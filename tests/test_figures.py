@@ -104,6 +104,9 @@ def test_each_figure_parses_and_is_labelled(sample_part) -> None:
         assert root.get("aria-describedby") == f"figure-{f.name}-description"
         assert not f.svg.startswith("<?xml")
         assert "<!DOCTYPE" not in f.svg
+        titles = list(root.iter(f"{SVG}title"))
+        assert [t.text for t in titles] == [f.description]  # the PDF's alternative text
+        assert root[0] is titles[0]
         assert f.png.startswith(b"\x89PNG\r\n\x1a\n")
         assert f.caption
         assert f.description
@@ -255,6 +258,30 @@ def test_web_page_carries_the_svgs(built: Path) -> None:
     assert len(ids) == len(set(ids)), "figures share a page: their ids must not clash"
     timeline = [t.get_text() for t in soup.select("#figure-timeline svg text")]
     assert "Basin treaty signed" in timeline
+
+
+def test_map_key_is_text_beside_the_drawing(built: Path, sample_part) -> None:
+    rel = by_name(sample_part)["relationships"]
+    assert rel.key
+    assert not set(rel.key) & set(texts(rel.svg))  # not drawn: text at full size instead
+    soup = BeautifulSoup((built / "index.html").read_text(encoding="utf-8"), "html.parser")
+    shown = [li.get_text() for li in soup.select("#figure-relationships .figure-key li")]
+    assert shown == list(rel.key)
+    with pymupdf.open(built / "river-dispute-2024-04-01.pdf") as pdf:
+        text = " ".join(" ".join(page.get_text().split()) for page in pdf)
+    for line in rel.key:
+        assert line in text
+
+
+def test_pdf_figures_carry_their_description_as_alternative_text(
+    built: Path, sample_part
+) -> None:
+    with pymupdf.open(built / "river-dispute-2024-04-01.pdf") as pdf:
+        alts = [
+            pdf.xref_get_key(x, "Alt")[1] for x in range(1, pdf.xref_length())
+            if pdf.xref_get_key(x, "S") == ("name", "/Figure")
+        ]
+    assert sorted(alts) == sorted(f.description for f in draw_figures(sample_part))
 
 
 def test_pdf_has_the_figures_as_real_text(built: Path) -> None:
