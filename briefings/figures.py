@@ -50,10 +50,10 @@ _MEASURE_STYLE = {  # status -> line style; measures end in a bar: they block
 }
 _SHAPES = {"state": "box", "person": "ellipse", "organisation": "component", "group": "hexagon"}
 _KEY = (  # shown as text beside the map: full size in print, read by screen readers
-    "Blue arrows: dealings, from giver to receiver (solid confirmed, dashed reported, "
-    "dotted suspected, pale proposed).",
-    "Vermillion arrows ending in a bar: measures, from imposer to target (solid in force "
-    "or announced, dashed threatened or proposed, dotted suspended or lifted).",
+    ("Blue arrows: dealings, from giver to receiver (solid confirmed, dashed reported, "
+     "dotted suspected, pale proposed)."),
+    ("Vermillion arrows ending in a bar: measures, from imposer to target (solid in force "
+     "or announced, dashed threatened or proposed, dotted suspended or lifted)."),
 )
 _REFUSED_TAGS = {"script", "foreignObject", "iframe", "image", "a"}
 
