@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
@@ -31,6 +32,7 @@ from briefings.reader import yaml_files
 from briefings.render import get_env, note_context, render_note, template_dirs, templates_digest
 
 if TYPE_CHECKING:
+    from briefings.figures import Figure, FigureImage
     from briefings.load import KnowledgeBase
     from briefings.scope import Slice
 
@@ -58,6 +60,7 @@ class _Pending:
     changes: list[str] | None
     digest: str
     since: dict[str, object] | None
+    figures: tuple[Figure, ...]
 
 
 def build(  # noqa: PLR0913
@@ -122,9 +125,15 @@ def build(  # noqa: PLR0913
             snapshot = json.dumps(part.to_json(), indent=1, ensure_ascii=False, sort_keys=True)
             pending.append(_Pending(
                 briefing_id, number, inputs, html["web"], html["print"], snapshot.encode(),
-                part.briefing.title, part.briefing.tlp, changes, part.digest(), since,
+                part.briefing.title, part.briefing.tlp, changes, part.digest(), since, figures,
             ))
-        pdfs = printer.results()
+        images: dict[str, tuple[FigureImage, ...]] = {}
+
+        def draw_images() -> None:  # the email's PNGs, from the same drawings as the SVGs
+            images.update((item.briefing, tuple(f.image() for f in item.figures))
+                          for item in pending)
+
+        pdfs = printer.results(when_free=draw_images)
     built_at = _build_time()
     for item, (pdf, pages) in zip(pending, pdfs, strict=True):
         edition = write_edition(
@@ -135,11 +144,13 @@ def build(  # noqa: PLR0913
                 "index.html": item.web.encode(),
                 pdf_name(item.briefing, date): pdf,
                 SNAPSHOT: item.snapshot,
+                **{image.filename: image.png for image in images[item.briefing]},
             },
             manifest={
                 "edition": item.number, "inputs": item.inputs, "version": __version__,
                 "title": item.title, "tlp": item.tlp, "pages": pages, "built": built_at,
                 "changes": item.changes, "slice": item.digest, "since": item.since,
+                "figures": [image.record() for image in images[item.briefing]],
             },
         )
         report.built.append(edition)
@@ -235,13 +246,21 @@ class _Printer:
         future = self.pool.submit(_in_worker, "write_pdf", html, asset_dirs=self.asset_dirs)
         self.futures.append((briefing, future))
 
-    def results(self) -> list[tuple[bytes, int]]:
-        """Each PDF and its page count, in the order submitted."""
+    def results(self, *, when_free: Callable[[], None]) -> list[tuple[bytes, int]]:
+        """Each PDF and its page count, in the order submitted.
+
+        ``when_free`` runs once, here, as soon as fewer PDFs are left to print than
+        the machine has cores: work that needs no PDF fills the core that is free.
+        """
         index = {future: briefing for briefing, future in self.futures}
-        for done, future in enumerate(as_completed(index), 1):
-            future.result()
-            if self.progress:
-                self.progress(index[future], done, len(index))
+        cores, pending = os.cpu_count() or 1, [when_free]
+        for done, future in enumerate(chain([None], as_completed(index))):
+            if future is not None:
+                future.result()
+                if self.progress:
+                    self.progress(index[future], done, len(index))
+            if pending and len(index) - done < cores:
+                pending.pop()()
         return [future.result() for _, future in self.futures]
 
     def __exit__(self, kind: object, *_rest: object) -> None:

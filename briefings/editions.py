@@ -4,6 +4,7 @@
 OUT/index.html                         the archive: every edition
 OUT/<briefing>/<date>/index.html       the web edition
 OUT/<briefing>/<date>/<id>-<date>.pdf  the PDF
+OUT/<briefing>/<date>/figure-*.png     the figures as PNG, for the email
 OUT/<briefing>/<date>/snapshot.json    the slice it was built from
 OUT/<briefing>/<date>/manifest.json    edition number, inputs hash, files, ...
 ```
@@ -47,6 +48,7 @@ class Edition:
     changes: tuple[str, ...] | None = None  # None: the first edition
     built: str = ""  # when it was written, ISO 8601 UTC
     since: dict[str, Any] | None = None  # the previous edition: {"date", "number"}
+    figures: tuple[dict[str, Any], ...] = ()  # FigureImage records; PNGs beside the manifest
 
     @property
     def html(self) -> Path:
@@ -78,6 +80,7 @@ def read_edition(folder: Path) -> Edition | None:
             files=dict(data["files"]), folder=folder, digest=data.get("slice", ""),
             changes=None if data.get("changes") is None else tuple(data["changes"]),
             built=data.get("built", ""), since=data.get("since"),
+            figures=tuple(data.get("figures") or ()),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -26,7 +26,7 @@ from markupsafe import escape
 
 from briefings.editions import SNAPSHOT, pdf_name
 from briefings.errors import UserError
-from briefings.figures import Figure, draw_figures
+from briefings.figures import Figure, FigureImage, content_id
 from briefings.render import get_env, note_context, render_template
 from briefings.scope import Slice
 from briefings.subscribers import Subscriber, address_key, check_address
@@ -69,7 +69,7 @@ class Letter:
     attachment_body: bytes
     boundary: str
     public_url: str | None
-    figures: tuple[Figure, ...] = ()  # PNGs attached by Content-ID beside the HTML
+    figures: tuple[FigureImage, ...] = ()  # PNGs attached by Content-ID beside the HTML
 
     @cached_property
     def frame(self) -> Frame:
@@ -96,7 +96,7 @@ def compose(
     public_url = public_url.rstrip("/") if public_url else None
     sender = sender or sender_address()
     part = Slice.from_json(snapshot)
-    figures = draw_figures(part)  # the same drawings as the edition's (deterministic)
+    figures = tuple(FigureImage.read(r, edition.folder) for r in edition.figures)  # drawn once
     html, text = render_email(
         part, date=edition.date, number=edition.number,
         changes=None if edition.changes is None else list(edition.changes),
@@ -118,7 +118,8 @@ def compose(
 
 def render_email(  # noqa: PLR0913
     part: Slice, *, date: str, number: int, changes: list[str] | None, since: Any,
-    templates: Path | None, public_url: str | None, figures: tuple[Figure, ...] = (),
+    templates: Path | None, public_url: str | None,
+    figures: tuple[Figure, ...] | tuple[FigureImage, ...] = (),
 ) -> tuple[str, str]:
     """An edition's email as (HTML with CSS inlined, plain text), from its slice.
 
@@ -131,9 +132,9 @@ def render_email(  # noqa: PLR0913
     briefing = part.briefing.id
     web_url = f"{public_url}/{briefing}/{date}/index.html" if public_url else None
     context.update(pdf_name=pdf_name(briefing, date), web_url=web_url, unsubscribe_url=_MARK)
-    context["images"] = [  # the PNGs themselves are drawn only when a message is made
-        {"cid": f.content_id(f"{briefing}-{date}"), "alt": f.description, "caption": f.caption,
-         "key": f.key}
+    context["images"] = [  # the PNGs themselves travel beside the HTML (multipart/related)
+        {"cid": content_id(f.name, f"{briefing}-{date}"), "alt": f.description,
+         "caption": f.caption, "key": f.key}
         for f in figures
     ]
     env = get_env(templates)
@@ -287,7 +288,7 @@ def _message(
         for figure in letter.figures:
             html_part.add_related(
                 figure.png, maintype="image", subtype="png", disposition="inline",
-                cid=f"<{figure.content_id(edition_id)}>", filename=figure.filename,
+                cid=f"<{content_id(figure.name, edition_id)}>", filename=figure.filename,
             )
         html_part.set_boundary(f"=={letter.boundary}.2==")
     message.make_mixed()

@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 
 from briefings.build import build
 from briefings.charts import short_label, span
-from briefings.figures import content_id, draw_figures
+from briefings.figures import FigureImage, content_id, draw_figures
 from briefings.load import load
 from briefings.scope import take_slice
 
@@ -294,14 +294,38 @@ def test_pdf_has_the_figures_as_real_text(built: Path) -> None:
 
 
 def test_content_id_per_figure_and_edition(sample_part) -> None:
-    rel = by_name(sample_part)["relationships"]
-    cid = rel.content_id("river-dispute/2024-04-01")
+    image = by_name(sample_part)["relationships"].image()
+    cid = content_id(image.name, "river-dispute/2024-04-01")
     assert cid == "figure-relationships.river-dispute-2024-04-01@briefings.invalid"
-    assert cid == content_id("relationships", "river-dispute/2024-04-01")
-    assert rel.filename == "figure-relationships.png"
-    width, height = rel.png_size
+    assert image.filename == "figure-relationships.png"
+    width, height = image.size
     assert width > 0
     assert height > 0
+
+
+def test_edition_keeps_each_figure_as_png_with_its_words(built: Path, sample_part) -> None:
+    manifest = json.loads((built / "manifest.json").read_text(encoding="utf-8"))
+    figures = draw_figures(sample_part)
+    assert [r["name"] for r in manifest["figures"]] == [f.name for f in figures]
+    for record, figure in zip(manifest["figures"], figures, strict=True):
+        png = (built / record["file"]).read_bytes()
+        assert png == figure.png  # the build's drawing: deterministic, the same bytes
+        assert manifest["files"][record["file"]] == len(png)
+        assert FigureImage.read(record, built) == figure.image()
+
+
+def test_sending_draws_nothing(built: Path) -> None:
+    """The email takes the PNGs the build drew: no drawing library at send time."""
+    script = (
+        "import sys; from pathlib import Path; from briefings.editions import read_edition;"
+        "from briefings.mail import compose; letter = compose(read_edition(Path(sys.argv[1])));"
+        "assert len(letter.figures) == 3, letter.figures;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'matplotlib', 'graphviz', 'weasyprint'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(built)], capture_output=True,
+                          text=True, check=True, cwd=ROOT)
+    assert done.stdout.strip() == "[]"
 
 
 def test_long_timeline_labels_are_cut_at_a_word() -> None:
