@@ -73,8 +73,12 @@ def build(  # noqa: PLR0913
     jobs: int | None = None,
     only: Sequence[str] = (),
     progress: Callable[[str, int, int], None] | None = None,
+    figures: bool = True,
 ) -> BuildReport:
-    """Build the edition of ``date`` of each briefing (or of those in ``only``)."""
+    """Build the edition of ``date`` of each briefing (or of those in ``only``).
+
+    ``figures=False`` leaves the figures out: text-only editions.
+    """
     tdigest = templates_digest(templates)
     digest = hashlib.sha256(f"{tdigest}|{__version__}".encode())
     for path in yaml_files(seeds):
@@ -112,20 +116,20 @@ def build(  # noqa: PLR0913
                   progress=progress) as printer:
         for briefing_id, part, previous, inputs, number in plans:
             changes = describe_changes(previous[1], part) if previous else None
-            figures = drawing.draw_figures(part)  # once per edition: web, print and email
+            drawn = drawing.draw_figures(part) if figures else ()  # once: web, print, email
             context = note_context(
                 part, as_of=date, edition=number, changes=changes, medium="web",
-                figures=figures, since=previous[0] if previous else None,
+                figures=drawn, since=previous[0] if previous else None,
             )
             html = {m: render_note(env, replace(context, medium=m)) for m in ("web", "print")}
             printer.submit(briefing_id, html["print"])  # prints while the next is prepared
             since = {"date": previous[0].date, "number": previous[0].number} if previous else None
             render_email(part, date=date, number=number, changes=changes, since=since,
-                         templates=templates, public_url=None, figures=figures)  # too large?
+                         templates=templates, public_url=None, figures=drawn)  # too large?
             snapshot = json.dumps(part.to_json(), indent=1, ensure_ascii=False, sort_keys=True)
             pending.append(_Pending(
                 briefing_id, number, inputs, html["web"], html["print"], snapshot.encode(),
-                part.briefing.title, part.briefing.tlp, changes, part.digest(), since, figures,
+                part.briefing.title, part.briefing.tlp, changes, part.digest(), since, drawn,
             ))
         images: dict[str, tuple[FigureImage, ...]] = {}
 
@@ -235,8 +239,7 @@ class _Printer:
 
         workers = max(1, min(jobs or os.cpu_count() or 1, total))
         self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-        for _ in range(workers):
-            self.pool.submit(_in_worker, "warm_up")
+        self.pool.submit(_in_worker, "warm_up")
 
     def __enter__(self) -> Self:
         return self
