@@ -88,7 +88,7 @@ def _finish(fig: Any, name: str, caption: str, description: str) -> Figure:
         return png.getvalue()
 
     return Figure(name=name, caption=caption, description=description,  # type: ignore[arg-type]
-                  svg=inline_svg(svg.getvalue(), name, description), draw_png=draw_png)
+                  svg=inline_svg(svg.getvalue(), name), draw_png=draw_png)
 
 
 def measures_chart(part: Slice) -> Figure | None:

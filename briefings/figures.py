@@ -14,7 +14,6 @@ figure's name (two figures share a page), and anything that could run or fetch
 
 from __future__ import annotations
 
-import html
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -164,7 +163,7 @@ def relationship_map(part: Slice) -> Figure | None:
         name="relationships",
         caption="Relationship map: who deals with whom, and the measures between them",
         description=description,
-        svg=inline_svg(svg, "relationships", description),
+        svg=inline_svg(svg, "relationships"),
         draw_png=partial(sharp.pipe, format="png", renderer="cairo"),
         key=_KEY,
     )
@@ -280,12 +279,8 @@ _PROLOGUE = re.compile(  # and Graphviz's titles: node ids, noise to a screen re
 _TAG = re.compile(r"<[^<>]*>")
 
 
-def inline_svg(svg: str, name: str, description: str) -> str:
-    """SVG markup ready to sit inside HTML: no prologue, ids of its own, labelled, inert.
-
-    ``description`` becomes the drawing's ``<title>``: the alternative text of the
-    figure in the tagged PDF (WeasyPrint reads it there) and its tooltip on the web.
-    """
+def inline_svg(svg: str, name: str) -> str:
+    """SVG markup ready to sit inside HTML: no prologue, ids of its own, labelled, inert."""
     svg = _PROLOGUE.sub("", svg).strip()
 
     def retag(match: re.Match[str]) -> str:
@@ -303,8 +298,7 @@ def inline_svg(svg: str, name: str, description: str) -> str:
     svg = (
         f'<svg id="figure-{name}-svg" class="figure-svg" role="img" '
         f'aria-labelledby="figure-{name}-caption" aria-describedby="figure-{name}-description"'
-        + attributes + f"<title>{html.escape(description, quote=False)}</title>"
-        + svg[root.end():]
+        + attributes + svg[root.end():]
     )
     _check_inert(svg)
     return svg

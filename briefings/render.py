@@ -7,6 +7,7 @@ autoescape on for every template, ``StrictUndefined``, and every filter.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from dataclasses import dataclass, field, fields
 from datetime import date
@@ -77,6 +78,16 @@ def percent(value: float) -> str:
     return f"{value:g}%"
 
 
+def svg_data_url(value: str) -> str:
+    """A figure's SVG as a ``data:`` URL: how the print HTML embeds it.
+
+    WeasyPrint draws the same vector drawing with the same real text either way,
+    but reads an embedded SVG with its XML parser and leaves it out of the page's
+    CSS cascade, which halves what the figures add to printing.
+    """
+    return "data:image/svg+xml;base64," + base64.b64encode(value.encode()).decode("ascii")
+
+
 def safe_svg(value: str) -> Markup:
     """A figure's SVG as markup: the one place raw markup is trusted.
 
@@ -98,7 +109,8 @@ def get_env(templates: Path | None = None) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(
-        md=markdown, date_text=date_text, words=words, percent=percent, safe_svg=safe_svg
+        md=markdown, date_text=date_text, words=words, percent=percent, safe_svg=safe_svg,
+        svg_data_url=svg_data_url,
     )
     return env
 
