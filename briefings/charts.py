@@ -14,11 +14,11 @@ from datetime import date, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from briefings.figures import OKABE_ITO, Figure, inline_svg
+from briefings.figures import OKABE_ITO, Figure, inline_svg, tlp_mark
 from briefings.render import date_text
 
 if TYPE_CHECKING:
-    from briefings.model import Measure
+    from briefings.model import Event, Measure
     from briefings.scope import Slice
 
 WIDTH = 6.8  # inches: the text width of an A4 page with the print margins
@@ -74,6 +74,14 @@ def span(value: str) -> tuple[date, date]:
     return day, day + timedelta(days=1)
 
 
+def _mark(fig: Any, part: Slice) -> None:
+    """The TLP marking in the figure's top right corner, in its TLP 2.0 colour on black."""
+    text, colour = tlp_mark(part)
+    fig.suptitle(text, x=0.995, ha="right", fontsize=7, fontweight="bold",
+                 color=colour, parse_math=False,
+                 bbox={"facecolor": "#000000", "edgecolor": "none", "pad": 1.5})
+
+
 def _finish(fig: Any, name: str, caption: str, description: str) -> Figure:
     """``fig`` as SVG now and as PNG when asked, both without dates or random ids."""
     import matplotlib as mpl
@@ -105,6 +113,7 @@ def measures_chart(part: Slice) -> Figure | None:
         heights = [r for r in (len(stacks), len(dated)) if r]
         fig = Canvas(figsize=(WIDTH, 0.9 + sum(h * ROW + 0.8 for h in heights)), dpi=96,
                      layout="constrained")
+        _mark(fig, part)
         axes = list(fig.subplots(len(heights), 1, height_ratios=heights, squeeze=False)[:, 0])
         if stacks:
             _draw_stacks(axes.pop(0), stacks, part)
@@ -271,6 +280,7 @@ def timeline_chart(part: Slice) -> Figure | None:
     with mpl.rc_context(_settings()):
         fig = Canvas(figsize=(WIDTH, 1.0), dpi=96)
         FigureCanvasAgg(fig)
+        _mark(fig, part)
         ax = fig.add_axes((0.02, 0.3, 0.96, 0.65))
         ax.set_xlim(lo, hi)
         renderer = fig.canvas.get_renderer()
@@ -295,9 +305,9 @@ def timeline_chart(part: Slice) -> Figure | None:
                 lanes.append([])
             lanes[lane].append((left, right))
             placed.append((event, start, end, lane, x, align))
-        fig.set_size_inches(WIDTH, 0.75 + ROW * len(lanes))
+        fig.set_size_inches(WIDTH, 0.95 + ROW * len(lanes))  # 0.3 in on top: the marking
         height = fig.get_size_inches()[1]
-        ax.set_position((0.02, 0.45 / height, 0.96, (height - 0.55) / height))
+        ax.set_position((0.02, 0.45 / height, 0.96, (height - 0.75) / height))
         for event, start, end, lane, x, align in placed:
             if end - start > 1:
                 ax.barh(lane, end - start, left=start, height=0.5, color=OKABE_ITO["sky-blue"],
@@ -314,10 +324,13 @@ def timeline_chart(part: Slice) -> Figure | None:
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
         ax.grid(axis="x", color=RULE, linewidth=0.5)
         ax.set_axisbelow(True)
-        description = (
-            f"Timeline of {len(events)} events from {date_text(events[0].date)} "
-            f"to {date_text(events[-1].date)}: "
-            + "; ".join(f"{date_text(e.date)}, {e.title}" for e in events) + "."
-        )
         return _finish(fig, "timeline", "Timeline: events by date; a bar spans a month "
-                       "or a year when only that is known", description)
+                       "or a year when only that is known", _describe_timeline(events))
+
+
+def _describe_timeline(events: list[Event]) -> str:
+    return (
+        f"Timeline of {len(events)} events from {date_text(events[0].date)} "
+        f"to {date_text(events[-1].date)}: "
+        + "; ".join(f"{date_text(e.date)}, {e.title}" for e in events) + "."
+    )

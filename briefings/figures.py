@@ -130,6 +130,13 @@ def draw_figures(part: Slice) -> tuple[Figure, ...]:
     return tuple(f for f in figures if f is not None)
 
 
+def tlp_mark(part: Slice) -> tuple[str, str]:
+    """A figure's TLP 2.0 marking, its text and colour (on black): images travel alone."""
+    from briefings.render import TLP_COLOURS
+
+    return f"TLP:{part.briefing.tlp.upper()}", TLP_COLOURS[part.briefing.tlp]
+
+
 def relationship_map(part: Slice) -> Figure | None:
     """Actors as nodes grouped by state, dealings and measures as arrows between them."""
     if not part.dealings and not part.measures:
@@ -145,6 +152,11 @@ def relationship_map(part: Slice) -> Figure | None:
     graph.attr("node", fontname=FONT, fontsize="10", style="filled", fillcolor="white",
                color="#5b6470", penwidth="1", margin="0.1,0.04", height="0.3")
     graph.attr("edge", fontname=FONT, fontsize="8", penwidth="1.2", arrowsize="0.7")
+    mark, colour = tlp_mark(part)  # from a fixed vocabulary: safe in an HTML-like label
+    graph.attr(labelloc="t", labeljust="r", label=(
+        f'<<table border="0" cellpadding="2" bgcolor="#000000"><tr><td>'
+        f'<font color="{colour}" point-size="8"><b>{mark}</b></font></td></tr></table>>'
+    ))
     _add_actors(graph, actors, set(part.briefing.actors))
     _add_arrows(graph, part)
     layouts = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 import pymupdf
 import pytest
 from bs4 import BeautifulSoup
+from PIL import Image
 
 from briefings.build import build
 from briefings.charts import short_label, span
@@ -93,6 +95,19 @@ def world_part(tmp_path_factory: pytest.TempPathFactory):
     return take_slice(load(folder), "world")
 
 
+def test_each_figure_carries_its_tlp_marking_in_tlp_colours(sample_part) -> None:
+    for f in draw_figures(sample_part):  # the sample briefing is TLP:GREEN
+        root = ET.fromstring(f.svg)  # noqa: S314
+        marks = [t for t in root.iter(f"{SVG}text") if "".join(t.itertext()) == "TLP:GREEN"]
+        assert len(marks) == 1, f.name
+        colour = marks[0].get("fill") or marks[0].get("style", "")
+        assert "#33ff00" in colour.lower(), (f.name, colour)
+        pixels = Image.open(io.BytesIO(f.png)).convert("RGB").tobytes()
+        green = [i for i in range(0, len(pixels), 3)
+                 if pixels[i] < 90 and pixels[i + 1] > 220 and pixels[i + 2] < 60]
+        assert len(green) > 20, f.name  # the PNG is the same drawing: TLP green on black
+
+
 def test_each_figure_parses_and_is_labelled(sample_part) -> None:
     figures = draw_figures(sample_part)
     assert [f.name for f in figures] == ["relationships", "measures", "timeline"]
@@ -141,6 +156,49 @@ def test_thirty_actors_all_named_every_arrow_drawn(world_part) -> None:
     measures = texts(figures["measures"].svg)
     assert "State number 0 on State number 1" in measures
     assert any(t.startswith("Travel ban 3") for t in measures)
+
+
+NOTO = Path("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf")
+
+
+def label_boxes(svg: str) -> list[tuple[str, float, float, float, float]]:
+    """Each text's box from its position, anchor, size and the font's advances."""
+    from PIL import ImageFont
+
+    font = ImageFont.truetype(str(NOTO), 100)
+    boxes = []
+    for text in ET.fromstring(svg).iter(f"{SVG}text"):  # noqa: S314
+        style = {
+            k.strip(): v.strip() for k, v in
+            (d.split(":", 1) for d in (text.get("style") or "").split(";") if ":" in d)
+        }
+        size = float((text.get("font-size") or style["font-size"]).removesuffix("px"))
+        anchor = text.get("text-anchor") or style.get("text-anchor", "start")
+        content = "".join(text.itertext())
+        width = font.getlength(content) * size / 100
+        x, y = float(text.get("x")), float(text.get("y"))
+        left = x - {"start": 0, "middle": width / 2, "end": width}[anchor]
+        boxes.append((content, left, y - 0.75 * size, left + width, y + 0.2 * size))
+    return boxes
+
+
+def overlapping(boxes: list, slack: float = 1.0) -> list[tuple[str, str]]:
+    return [
+        (a[0], b[0]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+        if a[1] < b[3] - slack and b[1] < a[3] - slack and a[2] < b[4] - slack
+        and b[2] < a[4] - slack
+    ]
+
+
+@pytest.mark.skipif(not NOTO.exists(), reason="install.sh installs Noto Sans")
+def test_thirty_actors_no_label_overlaps_another(world_part) -> None:
+    figures = by_name(world_part)
+    for name in ("relationships", "timeline", "measures"):
+        boxes = label_boxes(figures[name].svg)
+        assert len(boxes) > 10, name
+        assert overlapping(boxes) == [], name
+    crowded = label_boxes(figures["timeline"].svg)  # the check itself can fail
+    assert overlapping([*crowded, ("stray", *crowded[-1][1:])])
 
 
 def test_timeline_labels_do_not_collide(world_part) -> None:
