@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from briefings.figures import OKABE_ITO, Figure, inline_svg, tlp_mark
+from briefings.figures import OKABE_ITO, PNG_WIDTH, Figure, inline_svg, tlp_mark
 from briefings.render import date_text
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def _finish(fig: Any, name: str, caption: str, description: str) -> Figure:
     def draw_png() -> bytes:
         png = io.BytesIO()
         with mpl.rc_context(_settings()):
-            fig.savefig(png, format="png", dpi=2 * 96, metadata={"Software": None})
+            fig.savefig(png, format="png", dpi=PNG_WIDTH / WIDTH, metadata={"Software": None})
         return png.getvalue()
 
     return Figure(name=name, caption=caption, description=description,  # type: ignore[arg-type]

@@ -37,6 +37,7 @@ OKABE_ITO = {
 }
 FONT = "Noto Sans"
 PAGE = (6.8 * 72, 8.5 * 72)  # points: the most an A4 text block gives a figure
+PNG_WIDTH = 1120  # pixels at most: twice the 560 px the email shows a figure at
 _DEALING_STYLE = {  # status -> (line style, colour, arrowhead)
     "confirmed": ("solid", OKABE_ITO["blue"], "normal"),
     "reported": ("dashed", OKABE_ITO["blue"], "normal"),
@@ -168,8 +169,8 @@ def relationship_map(part: Slice) -> Figure | None:
     best = max(layouts, key=lambda r: _scale(layouts[r]))
     graph.attr(rankdir=best)
     svg = layouts[best]
-    sharp = graph.copy()
-    sharp.attr(dpi="144")  # same layout (dot is deterministic), twice the pixels
+    sharp = graph.copy()  # same layout (dot is deterministic), sharp on dense screens
+    sharp.attr(dpi=f"{min(144, PNG_WIDTH / (_size(svg)[0] / 72)):.2f}")
     description = _describe_map(part, actors)
     return Figure(
         name="relationships",
@@ -276,12 +277,16 @@ def _describe_map(part: Slice, actors: list[Actor]) -> str:
     return " ".join(lines)
 
 
+def _size(svg: str) -> tuple[float, float]:
+    """A Graphviz drawing's width and height in points."""
+    size = re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    return (float(size.group(1)), float(size.group(2))) if size else PAGE
+
+
 def _scale(svg: str) -> float:
     """How much a drawing must shrink to fit the page's text block (1: not at all)."""
-    size = re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', svg)
-    if size is None:
-        return 1.0
-    return min(1.0, PAGE[0] / float(size.group(1)), PAGE[1] / float(size.group(2)))
+    width, height = _size(svg)
+    return min(1.0, PAGE[0] / width, PAGE[1] / height)
 
 
 _PROLOGUE = re.compile(  # and Graphviz's titles: node ids, noise to a screen reader
