@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Self
 
@@ -64,7 +65,8 @@ def print_html(folder: Path) -> list[Path]:
             path.write_text(html, encoding="utf-8")
             paths.append(path)
 
-        def results(self) -> list[tuple[bytes, int]]:
+        def results(self, *, when_free: Callable[[], None]) -> list[tuple[bytes, int]]:
+            when_free()  # the figures' PNGs, as the build draws them
             return [(b"", 0)] * len(paths)
 
     build_module._Printer = Capture  # noqa: SLF001
@@ -75,6 +77,7 @@ def print_html(folder: Path) -> list[Path]:
 
 WEASYPRINT_ALONE = """
 import sys, weasyprint
+import briefings.pdf  # the same WeasyPrint as the build's: SVG text shaped as runs
 for name in sys.argv[2:]:
     html = open(name, encoding="utf-8").read()
     weasyprint.HTML(string=html, base_url=sys.argv[1]).write_pdf(

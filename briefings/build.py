@@ -222,8 +222,9 @@ def _in_worker(name: str, *args: object, **kwargs: object) -> object:
 class _Printer:
     """Prints PDFs in ``jobs`` worker processes while the caller prepares the next edition.
 
-    The workers are forked at once, before the figures start any thread; each imports
-    WeasyPrint and warms up its fonts while the caller prepares the first edition.
+    The workers are forked at once, before the figures start any thread. One imports
+    WeasyPrint and warms up its fonts while the caller prepares the first edition; the
+    others do so with their first PDF, so that start-up leaves the caller a core.
     """
 
     def __init__(
@@ -233,12 +234,13 @@ class _Printer:
         self.asset_dirs, self.total, self.progress = asset_dirs, total, progress
         self.futures: list[tuple[str, Future]] = []
         self.pool = None
+        self.workers = max(1, min(jobs or os.cpu_count() or 1, total))
         if total == 0:
             return
         import multiprocessing
 
-        workers = max(1, min(jobs or os.cpu_count() or 1, total))
-        self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        fork = multiprocessing.get_context("fork")
+        self.pool = ProcessPoolExecutor(self.workers, mp_context=fork)
         self.pool.submit(_in_worker, "warm_up")
 
     def __enter__(self) -> Self:
@@ -252,8 +254,8 @@ class _Printer:
     def results(self, *, when_free: Callable[[], None]) -> list[tuple[bytes, int]]:
         """Each PDF and its page count, in the order submitted.
 
-        ``when_free`` runs once, here, as soon as fewer PDFs are left to print than
-        the machine has cores: work that needs no PDF fills the core that is free.
+        ``when_free`` runs once, here, as soon as fewer PDFs print at once than the
+        machine has cores: work that needs no PDF fills the core that is free.
         """
         index = {future: briefing for briefing, future in self.futures}
         cores, pending = os.cpu_count() or 1, [when_free]
@@ -262,7 +264,7 @@ class _Printer:
                 future.result()
                 if self.progress:
                     self.progress(index[future], done, len(index))
-            if pending and len(index) - done < cores:
+            if pending and min(len(index) - done, self.workers) < cores:
                 pending.pop()()
         return [future.result() for _, future in self.futures]
 
