@@ -222,9 +222,8 @@ def _in_worker(name: str, *args: object, **kwargs: object) -> object:
 class _Printer:
     """Prints PDFs in ``jobs`` worker processes while the caller prepares the next edition.
 
-    The workers are forked at once, before the figures start any thread. One imports
-    WeasyPrint and warms up its fonts while the caller prepares the first edition; the
-    others do so with their first PDF, so that start-up leaves the caller a core.
+    The workers are forked at once, before the figures start any thread; each imports
+    WeasyPrint and warms up its fonts while the caller prepares the first edition.
     """
 
     def __init__(
@@ -241,7 +240,8 @@ class _Printer:
 
         fork = multiprocessing.get_context("fork")
         self.pool = ProcessPoolExecutor(self.workers, mp_context=fork)
-        self.pool.submit(_in_worker, "warm_up")
+        for _ in range(self.workers):
+            self.pool.submit(_in_worker, "warm_up")
 
     def __enter__(self) -> Self:
         return self
