@@ -171,11 +171,10 @@ def relationship_map(part: Slice) -> Figure | None:
     svg = layouts[best]
     sharp = graph.copy()  # same layout (dot is deterministic), sharp on dense screens
     sharp.attr(dpi=f"{min(144, PNG_WIDTH / (_size(svg)[0] / 72)):.2f}")
-    description = _describe_map(part, actors)
     return Figure(
         name="relationships",
         caption="Relationship map: who deals with whom, and the measures between them",
-        description=description,
+        description=_describe_map(part, actors),
         svg=inline_svg(svg, "relationships"),
         draw_png=partial(sharp.pipe, format="png", renderer="cairo"),
         key=_KEY,
