@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import sysconfig
+from pathlib import Path
 
 from conftest import ROOT, SAMPLE, SAMPLE_DATE
 
@@ -17,10 +19,18 @@ def test_installed_wheel_builds_a_note_with_its_packaged_templates(tmp_path):
         check=True, capture_output=True, timeout=300,
     )
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)],
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)],
                    check=True, timeout=120)
     python = venv / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps",
+    # The dependencies come from the environment running the tests (a virtualenv or
+    # not): its site-packages is added after the new venv's own, which holds the wheel.
+    purelib = sysconfig.get_paths()["purelib"]
+    ask = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    site = subprocess.run([str(python), "-c", ask], check=True, capture_output=True, text=True,
+                          timeout=60).stdout.strip()
+    (Path(site) / "outer.pth").write_text(f"import site; site.addsitedir({purelib!r})\n")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
+                    "--no-deps",
                     *map(str, wheels.glob("*.whl"))], check=True, capture_output=True,
                    timeout=300)
     work = tmp_path / "elsewhere"
