@@ -10,11 +10,17 @@ import sys
 from datetime import UTC, datetime
 from datetime import date as _date
 from pathlib import Path
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 import click
 
 from briefings import __version__
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from email.headerregistry import Address
+
+    from briefings.deliver import DeliveryReport
 
 SEEDS = click.option(
     "--seeds", type=click.Path(path_type=Path, file_okay=False), default=Path("seeds"),
@@ -127,18 +133,63 @@ def run(
     handled is not built or sent again. Briefings without a schedule are left to
     `build` and `send`. Exits 1 if any briefing failed.
     """
+    from briefings.errors import InvalidKnowledgeBase
     from briefings.job import run_due
 
-    with _Progress("rendering PDFs") as progress:
-        report = run_due(seeds=seeds, templates=templates, out=out,
-                         now=now or datetime.now(UTC), jobs=jobs, progress=progress)
+    alert_to = _alert_to()
+    try:
+        with _Progress("rendering PDFs") as progress:
+            report = run_due(seeds=seeds, templates=templates, out=out,
+                             now=now or datetime.now(UTC), jobs=jobs, progress=progress)
+    except InvalidKnowledgeBase as exc:
+        _alert("run", alert_to, not_built=[f"the knowledge base in {seeds}:\n{exc.message}"])
+        raise
     for outcome in report.outcomes:
         click.echo(f"{outcome.briefing}: {outcome.status}: {outcome.detail}")
     counts = {s: sum(o.status == s for o in report.outcomes)
               for s in ("done", "unchanged", "failed", "not-due")}
     click.echo(", ".join(f"{n} {s}" for s, n in counts.items()))
+    if report.delivery is not None:
+        _show_delivery(report.delivery)
+    _alert("run", alert_to, not_built=report.not_built, delivery=report.delivery)
     if not report.ok:
         sys.exit(1)
+
+
+def _alert_to() -> tuple[Address, ...]:
+    """BRIEFINGS_ALERT_TO, checked before any work."""
+    import os
+
+    from briefings.alerts import alert_recipients
+
+    return alert_recipients(os.environ.get("BRIEFINGS_ALERT_TO"))
+
+
+def _alert(
+    command: str, to: tuple[Address, ...], *, not_built: Sequence[str] = (),
+    delivery: DeliveryReport | None = None,
+) -> None:
+    """One alert for the command if anything failed; a failed alert is only reported."""
+    from briefings.alerts import Failures, send_alert
+    from briefings.mail import sender_address
+    from briefings.transports import transport_from_env
+
+    found = Failures.of(command, not_built=not_built, delivery=delivery)
+    if not (found and to):
+        return
+    try:
+        said = send_alert(found, to=to, sender=sender_address(), transport=transport_from_env())
+    except Exception as exc:  # noqa: BLE001 - a failed alert never hides the original failure
+        said = [f"alert NOT sent: {exc}"]
+    for line in said:
+        click.echo(line, err=True)
+
+
+def _show_delivery(report: DeliveryReport) -> None:
+    """The delivery summary: counts, then each message not delivered and why."""
+    click.echo(f"deliveries: {report.summary()}")
+    for item in report.undelivered:
+        click.echo(f"  {item}")
 
 
 @cli.command("schedule")
@@ -275,21 +326,23 @@ def send(  # noqa: PLR0913
     from briefings.deliver import deliver, pick_editions
     from briefings.state import connect
 
+    alert_to = _alert_to()
     chosen = pick_editions(out, date=date, only=ids)
     conn = connect(out=out)
     with _Progress("sending") as progress:
         report = deliver(
-            conn=conn, editions=chosen, templates=templates, dry_run=dry_run,
+            conn=conn, editions=chosen, out=out, templates=templates, dry_run=dry_run,
             progress=None if dry_run else progress,
         )
     for label, address in report.planned:
         click.echo(f"would send {label} -> {address}")
-    for problem in report.problems:
-        click.echo(problem, err=True)
     if dry_run:
+        for item in report.broken:
+            click.echo(f"  {item}")
         click.echo(f"dry run: {len(report.planned)} to send, {report.skipped} already done")
         return
-    click.echo(report.summary())
+    _show_delivery(report)
+    _alert("send", alert_to, delivery=report)
     if not report.ok:
         sys.exit(1)
 
@@ -334,7 +387,15 @@ class _Progress:
 
 
 def main() -> None:
-    cli(prog_name="briefings")
+    from briefings.stop import Stopped, stop_cleanly
+
+    try:
+        with stop_cleanly():
+            cli(prog_name="briefings")
+    except Stopped as stop:
+        click.echo(f"{stop}: stopped cleanly; the next run continues where this one stopped",
+                   err=True)
+        sys.exit(stop.exit_code)
 
 
 if __name__ == "__main__":

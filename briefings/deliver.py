@@ -4,11 +4,18 @@ The ledger (``deliveries`` in the state database) has one row per edition and
 reader, moving ``pending`` → ``sending`` → ``sent`` or ``failed`` with the server's
 reply. ``sending`` is committed before the message goes out and ``sent`` after the
 server accepts it, so after a crash the only message that can arrive twice is the
-one in flight; a rerun continues where the last one stopped and skips nobody.
+one in flight; a rerun continues where the last one stopped and skips nobody. A
+SIGTERM or SIGINT waits for the message in flight (:func:`briefings.stop.deferred`).
 
-Temporary failures (4xx, a dropped connection) are retried with exponential backoff
-a bounded number of times, then left ``pending`` for the next run; permanent ones
-(5xx) are recorded as ``failed`` and not retried; the rest of the list carries on.
+What the server said is what the ledger records (every reply is checked, see
+:mod:`briefings.transports`):
+
+- 2xx after the body: ``sent``.
+- 4xx anywhere, a dropped connection: tried ``attempts`` times with exponential
+  backoff, then left ``pending``. Every later ``send`` or ``run`` tries the pending
+  deliveries again, of earlier editions too, for ``PENDING_DAYS`` days after they
+  were first queued; then they expire: ``failed``, reported like a 5xx.
+- 5xx: ``failed`` with the server's reply, not retried.
 
 For ``briefings run``, which builds and then delivers::
 
@@ -18,8 +25,8 @@ For ``briefings run``, which builds and then delivers::
     conn = connect(out=out)
     with one_at_a_time(conn):          # the lock is re-entrant within a process
         built = build(...).built
-        report = deliver(conn=conn, editions=built)
-    print(report.summary()); exit non-zero if report.failed or report.deferred
+        report = deliver(conn=conn, editions=built, out=out)
+    print(report.summary()); exit non-zero unless report.ok
 """
 
 from __future__ import annotations
@@ -27,13 +34,17 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from briefings.editions import SNAPSHOT
+from briefings.errors import UserError
 from briefings.mail import Letter, compose, message_bytes, message_id, sender_address
+from briefings.retry import PENDING_DAYS, UNFINISHED, expire, with_pending
 from briefings.state import now, one_at_a_time, transaction
+from briefings.stop import deferred
 from briefings.subscribers import Subscriber, recipients
 from briefings.tokens import secret, unsubscribe_path
 from briefings.transports import (
@@ -50,29 +61,72 @@ if TYPE_CHECKING:
 
     from briefings.editions import Edition
 
+@dataclass(frozen=True)
+class Undelivered:
+    """A message that did not go: ``failed`` (5xx, or it could not be written),
+    ``expired`` (pending too long), ``pending`` (4xx: tried again later). Without an
+    address, the whole edition could not be sent."""
+
+    edition: str
+    address: str
+    outcome: str
+    reply: str
+
+    def __str__(self) -> str:
+        to = f" -> {self.address}" if self.address else ""
+        return f"{self.edition}{to}: {self.outcome}: {self.reply}"
+
 
 @dataclass
 class DeliveryReport:
-    """What a delivery did: counts, the failures with their replies, and for a dry
-    run the (edition, address) pairs that would be sent."""
+    """What a delivery did: counts (in all, and per edition), what did not go and
+    why, and for a dry run the (edition, address) pairs that would be sent."""
 
-    sent: int = 0
-    failed: int = 0
-    deferred: int = 0
-    skipped: int = 0
-    problems: list[str] = field(default_factory=list)
+    undelivered: list[Undelivered] = field(default_factory=list)
     planned: list[tuple[str, str]] = field(default_factory=list)
+    tally: Counter[tuple[str, str]] = field(default_factory=Counter)  # (edition, outcome)
     stopped: str = ""
+
+    def count(self, outcome: str, edition: str | None = None) -> int:
+        return sum(n for (e, o), n in self.tally.items()
+                   if o == outcome and edition in {None, e})
+
+    sent = property(lambda self: self.count("sent"))
+    pending = property(lambda self: self.count("pending"))
+    failed = property(lambda self: self.count("failed") + self.count("expired"))
+    skipped = property(lambda self: self.count("skipped"))
+
+    @property
+    def broken(self) -> list[Undelivered]:
+        """Editions that could not be sent at all."""
+        return [u for u in self.undelivered if not u.address]
 
     @property
     def ok(self) -> bool:
-        return not (self.failed or self.deferred or self.stopped)
+        return not (self.failed or self.pending or self.broken or self.stopped)
 
-    def summary(self) -> str:
+    @property
+    def alarming(self) -> list[Undelivered]:
+        """What an operator must hear of: failures, expiries, editions not sent."""
+        return [u for u in self.undelivered if u.outcome != "pending"]
+
+    def add(self, edition: str, outcome: str, address: str = "", reply: str = "") -> None:
+        self.tally[edition, outcome] += 1
+        if outcome in {"failed", "expired", "pending"}:
+            self.undelivered.append(Undelivered(edition, address, outcome, reply))
+
+    def summary(self, edition: str | None = None) -> str:
+        """``3 sent, 1 pending, 1 failed, 0 skipped (…)``, in all or for one edition."""
+        expired = self.count("expired", edition)
+        failed = self.count("failed", edition) + expired
         text = (
-            f"{self.sent} sent, {self.failed} failed, {self.deferred} deferred to the next run, "
-            f"{self.skipped} skipped (already sent or failed before)"
+            f"{self.count('sent', edition)} sent, {self.count('pending', edition)} pending, "
+            f"{failed} failed{f' ({expired} expired)' if expired else ''}, "
+            f"{self.count('skipped', edition)} skipped (already sent or failed before)"
         )
+        broken = [u for u in self.broken if edition in {None, u.edition}]
+        if broken:
+            text += f"; {len(broken)} edition{'s' if len(broken) > 1 else ''} not sent"
         return f"{text}; stopped: {self.stopped}" if self.stopped else text
 
 
@@ -80,16 +134,23 @@ def deliver(  # noqa: PLR0913
     *,
     conn: sqlite3.Connection,
     editions: Sequence[Edition],
+    out: Path | None = None,
     templates: Path | None = None,
     transport: Transport | None = None,
     dry_run: bool = False,
     public_url: str | None = None,
     attempts: int = 3,
     backoff: float = 1.0,
+    pending_days: float = PENDING_DAYS,
     sleep: Callable[[float], None] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> DeliveryReport:
     """Deliver ``editions`` to the active subscribers who should get them, once each.
+
+    With ``out``, the deliveries still pending for other editions in ``out`` are
+    tried again too (only to the readers they are pending for). Deliveries first
+    queued more than ``pending_days`` ago and still not sent expire. One edition
+    that cannot be sent (a missing PDF, a template error) does not stop the others.
 
     ``public_url`` defaults to ``BRIEFINGS_PUBLIC_URL`` (pass ``""`` for none);
     ``transport`` to SMTP at ``BRIEFINGS_SMTP_URL`` or, when unset, the ``outbox/``
@@ -99,19 +160,28 @@ def deliver(  # noqa: PLR0913
     if public_url is None:
         public_url = os.environ.get("BRIEFINGS_PUBLIC_URL") or None
     sender = sender_address()
-    letters = [
-        compose(e, templates=templates, sender=sender, public_url=public_url) for e in editions
-    ]
     report = DeliveryReport()
+    chosen = [(e, False) for e in editions]
+    if out is not None:
+        chosen += [(e, True) for e in with_pending(conn, out, exclude=editions)]
+    letters: list[tuple[Letter, bool]] = []
+    for edition, retry_only in chosen:
+        try:
+            letters.append((compose(edition, templates=templates, sender=sender,
+                                    public_url=public_url), retry_only))
+        except Exception as exc:  # noqa: BLE001 - one edition's failure never stops the others
+            report.undelivered.append(Undelivered(_label(edition), "", "failed", _words(exc)))
     if dry_run:
-        for letter in letters:
-            for reader in _readers(conn, letter):
+        for letter, retry_only in letters:
+            for reader in _readers(conn, letter, retry_only=retry_only):
                 if _status(conn, letter.edition, reader) in {"sent", "failed"}:
-                    report.skipped += 1
+                    report.add(_label(letter.edition), "skipped")
                 else:
                     report.planned.append((_label(letter.edition), reader.address))
         return report
     with one_at_a_time(conn):
+        for expired in expire(conn, days=pending_days):
+            report.add(expired.edition, "expired", expired.address, expired.reply)
         run = _Run(
             conn=conn, report=report, key=secret(conn), attempts=attempts, backoff=backoff,
             sleep=sleep or time.sleep, transport=transport or transport_from_env(),
@@ -127,10 +197,26 @@ def _label(edition: Edition) -> str:
     return f"{edition.briefing} {edition.date}"
 
 
-def _readers(conn: sqlite3.Connection, letter: Letter) -> list[Subscriber]:
+def _words(exc: BaseException) -> str:
+    if isinstance(exc, UserError):
+        return exc.format_message()
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _readers(conn: sqlite3.Connection, letter: Letter, *, retry_only: bool = False,
+             ) -> list[Subscriber]:
+    """Who should get this letter; with ``retry_only``, of those, whom it is pending for."""
     snapshot = json.loads((letter.edition.folder / SNAPSHOT).read_text(encoding="utf-8"))
     topics = snapshot["briefing"].get("topics") or ()
-    return recipients(conn, tlp=letter.edition.tlp, topics=topics)
+    readers = recipients(conn, tlp=letter.edition.tlp, topics=topics)
+    if not retry_only:
+        return readers
+    rows = conn.execute(
+        "SELECT subscriber FROM deliveries WHERE briefing = ? AND date = ? AND status IN (?, ?)",
+        (letter.edition.briefing, letter.edition.date, *UNFINISHED),
+    )
+    waiting = {row["subscriber"] for row in rows}
+    return [r for r in readers if r.id in waiting]
 
 
 def _status(conn: sqlite3.Connection, edition: Edition, reader: Subscriber) -> str | None:
@@ -152,66 +238,90 @@ class _Run:
     transport: Transport
 
     def deliver_all(
-        self, letters: list[Letter], progress: Callable[[str, int, int], None] | None
+        self, letters: list[tuple[Letter, bool]], progress: Callable[[str, int, int], None] | None
     ) -> None:
-        plan = [(letter, reader) for letter in letters for reader in self._plan(letter)]
+        plan = [(letter, reader) for letter, retry_only in letters
+                for reader in self._plan(letter, retry_only=retry_only)]
         for done, (letter, reader) in enumerate(plan, 1):
             if self.report.stopped:
-                self.report.deferred += 1
+                self.report.add(_label(letter.edition), "pending", reader.address,
+                                "not tried: " + self.report.stopped)
                 continue
-            self.deliver_one(letter, reader)
+            with deferred():  # a stop waits until this message is sent and recorded
+                self.deliver_one(letter, reader)
             if progress:
                 progress(f"{_label(letter.edition)} -> {reader.address}", done, len(plan))
 
-    def _plan(self, letter: Letter) -> list[Subscriber]:
-        """The readers still to get this letter; records them ``pending`` in the ledger."""
+    def _plan(self, letter: Letter, *, retry_only: bool) -> list[Subscriber]:
+        """The readers still to get this letter; records them ``pending`` in the ledger.
+
+        Pending deliveries to readers who no longer should get the edition
+        (unsubscribed, clearance or topics changed) are dropped: nothing to send."""
         edition, stamp, wanted = letter.edition, now(), []
         with transaction(self.conn):
-            for reader in _readers(self.conn, letter):
+            readers = _readers(self.conn, letter, retry_only=retry_only)
+            keep = {r.id for r in readers}
+            waiting = self.conn.execute(
+                "SELECT subscriber FROM deliveries WHERE briefing = ? AND date = ?"
+                " AND status IN (?, ?)", (edition.briefing, edition.date, *UNFINISHED),
+            ).fetchall()
+            for gone in {row["subscriber"] for row in waiting} - keep:
                 self.conn.execute(
-                    "INSERT OR IGNORE INTO deliveries (briefing, date, subscriber, updated) "
-                    "VALUES (?, ?, ?, ?)", (edition.briefing, edition.date, reader.id, stamp),
+                    "DELETE FROM deliveries WHERE briefing = ? AND date = ? AND subscriber = ?",
+                    (edition.briefing, edition.date, gone),
+                )
+            for reader in readers:
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO deliveries (briefing, date, subscriber, updated,"
+                    " queued) VALUES (?, ?, ?, ?, ?)",
+                    (edition.briefing, edition.date, reader.id, stamp, stamp),
                 )
                 if _status(self.conn, edition, reader) in {"sent", "failed"}:
-                    self.report.skipped += 1
+                    self.report.add(_label(edition), "skipped")
                 else:
                     wanted.append(reader)
         return wanted
 
     def deliver_one(self, letter: Letter, reader: Subscriber) -> None:
+        label, address = _label(letter.edition), reader.address
         still = self.conn.execute(
             "SELECT status FROM subscribers WHERE id = ?", (reader.id,)
         ).fetchone()
         if still is None or still["status"] != "active":  # unsubscribed during this run
-            self.report.skipped += 1
+            self.report.add(label, "skipped")
             return
-        data = message_bytes(letter, reader, unsubscribe_path=unsubscribe_path(self.key, reader))
+        try:
+            data = message_bytes(letter, reader,
+                                 unsubscribe_path=unsubscribe_path(self.key, reader))
+        except Exception as exc:  # noqa: BLE001 - e.g. an address the email package refuses
+            self._record(letter, reader, "failed", f"cannot write the message: {_words(exc)}")
+            self.report.add(label, "failed", address, f"cannot write the message: {_words(exc)}")
+            return
         name = f"{letter.edition.briefing}-{letter.edition.date}-{reader.id}.eml"
         self._record(letter, reader, "sending", "")
         for attempt in range(self.attempts):
             try:
                 reply = self.transport.send(
-                    sender=letter.sender.addr_spec, recipient=reader.address, data=data, name=name
+                    sender=letter.sender.addr_spec, recipient=address, data=data, name=name
                 )
             except PermanentFailure as exc:
                 self._record(letter, reader, "failed", exc.reply)
-                self.report.failed += 1
-                self.report.problems.append(f"{_label(letter.edition)} -> {reader.address}: "
-                                            f"failed: {exc.reply}")
+                self.report.add(label, "failed", address, exc.reply)
                 return
-            except TemporaryFailure as exc:
+            except (TemporaryFailure, UserError) as exc:
+                if isinstance(exc, UserError):  # the set-up (login, outbox): stop here
+                    self._record(letter, reader, "pending", exc.format_message())
+                    raise
                 if attempt + 1 < self.attempts:
                     self.sleep(self.backoff * 2**attempt)
                     continue
                 self._record(letter, reader, "pending", exc.reply)
-                self.report.deferred += 1
-                self.report.problems.append(f"{_label(letter.edition)} -> {reader.address}: "
-                                            f"deferred: {exc.reply}")
+                self.report.add(label, "pending", address, exc.reply)
                 if isinstance(exc, Unreachable):
                     self.report.stopped = exc.reply
                 return
             self._record(letter, reader, "sent", reply)
-            self.report.sent += 1
+            self.report.add(label, "sent")
             return
 
     def _record(self, letter: Letter, reader: Subscriber, status: str, reply: str) -> None:
@@ -228,7 +338,6 @@ class _Run:
 def pick_editions(out: Path, *, date: str | None = None, only: Sequence[str] = ()) -> list[Edition]:
     """The editions to send: of ``date``, or the latest of each briefing (in ``only``)."""
     from briefings.editions import editions as all_editions
-    from briefings.errors import UserError
 
     latest: dict[str, Edition] = {}
     for edition in all_editions(out):

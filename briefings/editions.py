@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from briefings.errors import UserError
+from briefings.stop import deferred
 
 MANIFEST = "manifest.json"
 RECORD = ".last-build.json"
@@ -106,6 +107,7 @@ def previous_edition(out: Path, briefing: str, date: str) -> Edition | None:
     return earlier[-1] if earlier else None
 
 
+@deferred()  # a stop waits until the edition is in place (or cleaned away)
 def write_edition(
     out: Path, *, briefing: str, date: str, files: dict[str, bytes], manifest: dict[str, Any]
 ) -> Edition:
@@ -147,6 +149,7 @@ def _swap_in(temporary: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+@deferred()
 def write_file(path: Path, content: bytes) -> None:
     """Write one file by moving a finished temporary file over it."""
     path.parent.mkdir(parents=True, exist_ok=True)
