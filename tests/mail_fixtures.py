@@ -10,8 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from mail_helpers import DATE, EXTRA, LATER, SAMPLE, Recorder, free_port
+from mail_helpers import DATE, EXTRA, LATER, SAMPLE, Recorder, ScriptedController, free_port
 
 from briefings.build import build
 
@@ -20,7 +19,7 @@ from briefings.build import build
 def smtp():
     """A recording SMTP server on 127.0.0.1; ``smtp.url`` is its BRIEFINGS_SMTP_URL."""
     recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
+    controller = ScriptedController(recorder, hostname="127.0.0.1", port=free_port())
     controller.start()
     recorder.url = f"smtp://127.0.0.1:{controller.port}"  # type: ignore[attr-defined]
     try:
@@ -47,7 +46,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh state database and clean settings, run from ``tmp_path``."""
     for name in ("BRIEFINGS_SMTP_URL", "BRIEFINGS_PUBLIC_URL", "BRIEFINGS_FROM",
-                 "BRIEFINGS_SECRET", "BRIEFINGS_OUTBOX"):
+                 "BRIEFINGS_SECRET", "BRIEFINGS_OUTBOX", "BRIEFINGS_ALERT_TO"):
         monkeypatch.delenv(name, raising=False)
     path = tmp_path / "state" / "briefings.sqlite3"
     monkeypatch.setenv("BRIEFINGS_STATE", str(path))
