@@ -17,6 +17,7 @@ import re
 import smtplib
 import ssl
 import tempfile
+import unicodedata
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
@@ -74,9 +75,11 @@ def _accepted(code: int) -> bool:
 
 
 def _reply(code: int, text: bytes | str) -> str:
-    """The server's reply on one line: its code and words (multi-line replies joined)."""
+    """The server's reply on one line: its code and words (multi-line replies joined),
+    control characters shown as ``?`` (it is printed to terminals and mailed on)."""
     message = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-    return " ".join(f"{code} {message}".split())
+    words = " ".join(f"{code} {message}".split())
+    return "".join("?" if unicodedata.category(c)[0] == "C" else c for c in words)
 
 
 def _failure(code: int, text: bytes | str) -> Exception:

@@ -210,3 +210,11 @@ def test_send_exits_non_zero_and_names_address_and_code(state, built, smtp, monk
         in result.output
     assert f"river-dispute {DATE} -> {busy}: pending: 452 4.2.2 over quota" in result.output
     assert [r.recipients[0] for r in smtp.received] == [fine]
+
+
+def test_a_reply_is_kept_on_one_line_without_control_characters(state, built, smtp):
+    conn = connect()
+    (reader,) = _readers(conn, "odd")
+    smtp.rcpt_replies[reader] = ["550 5.1.1 no \x1b[31mred\x07 user"]
+    _send(conn, built, smtp.url)
+    assert _ledger(conn)[reader] == ("failed", "550 5.1.1 no ?[31mred? user")
