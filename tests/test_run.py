@@ -144,3 +144,31 @@ def test_two_runs_at_once_one_works_the_other_exits(setting, sample_copy):
     )
     assert after.returncode == 0, after.stderr
     assert "river-dispute: done" in after.stdout
+
+
+def test_a_pending_delivery_is_retried_by_later_runs_also_for_an_earlier_edition(
+    setting, sample_copy, monkeypatch,
+):
+    from aiosmtpd.controller import Controller
+    from mail_helpers import Recorder, free_port
+
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    monkeypatch.setenv("BRIEFINGS_SMTP_URL", f"smtp://127.0.0.1:{controller.port}")
+    monkeypatch.setattr("time.sleep", lambda _: None)
+    recorder.rcpt_replies["reader@example.org"] = ["451 4.3.0 mailbox busy"] * 3
+    out = setting / "out"
+    try:
+        first = run_at(sample_copy, out, "2024-04-01T07:00:00+01:00")
+        assert [(o.status, o.detail) for o in first.outcomes] == [
+            ("failed", "edition 1 of 2024-04-01: 0 sent, 1 pending, 0 failed, 0 skipped "
+                       "(already sent or failed before)")]
+        assert not first.ok
+        later = run_at(sample_copy, out, "2024-04-08T07:00:00+01:00")  # the next slot
+    finally:
+        controller.stop()
+    assert [o.status for o in later.outcomes] == ["done"]
+    assert (later.ok, later.delivery.sent) == (True, 2)
+    subjects = sorted(r.message["Subject"][-10:] for r in recorder.received)
+    assert subjects == ["2024-04-01", "2024-04-08"]  # the earlier edition too, once
