@@ -131,7 +131,9 @@ def run(
 
     Safe to run as often as you like (from cron or a systemd timer): a slot already
     handled is not built or sent again. Briefings without a schedule are left to
-    `build` and `send`. Exits 1 if any briefing failed.
+    `build` and `send`. Deliveries still pending from earlier runs are tried again.
+    Exits 1 if any briefing failed to build, or any message failed or is left
+    pending; with BRIEFINGS_ALERT_TO set, failures are mailed there too.
     """
     from briefings.errors import InvalidKnowledgeBase
     from briefings.job import run_due
@@ -320,7 +322,10 @@ def send(  # noqa: PLR0913
 
     Mail goes to BRIEFINGS_SMTP_URL, or to outbox/ as .eml files when it is unset.
     The editions are read from OUT (each keeps the snapshot it was built from), so
-    --seeds is not read.
+    --seeds is not read. Deliveries still pending from earlier sends (of the IDs
+    given, or of every briefing) are tried again too; pending for 5 days, they
+    expire. Exits 1 if any message failed or is left pending; with
+    BRIEFINGS_ALERT_TO set, failures are mailed there too.
     """
     del seeds  # part of the fixed interface; an edition carries its own snapshot
     from briefings.deliver import deliver, pick_editions
@@ -331,7 +336,7 @@ def send(  # noqa: PLR0913
     conn = connect(out=out)
     with _Progress("sending") as progress:
         report = deliver(
-            conn=conn, editions=chosen, out=out, templates=templates, dry_run=dry_run,
+            conn=conn, editions=chosen, out=out, only=ids, templates=templates, dry_run=dry_run,
             progress=None if dry_run else progress,
         )
     for label, address in report.planned:

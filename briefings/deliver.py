@@ -135,6 +135,7 @@ def deliver(  # noqa: PLR0913
     conn: sqlite3.Connection,
     editions: Sequence[Edition],
     out: Path | None = None,
+    only: Sequence[str] = (),
     templates: Path | None = None,
     transport: Transport | None = None,
     dry_run: bool = False,
@@ -147,8 +148,9 @@ def deliver(  # noqa: PLR0913
 ) -> DeliveryReport:
     """Deliver ``editions`` to the active subscribers who should get them, once each.
 
-    With ``out``, the deliveries still pending for other editions in ``out`` are
-    tried again too (only to the readers they are pending for). Deliveries first
+    With ``out``, the deliveries still pending for other editions in ``out`` (of
+    the briefings in ``only``, if given) are tried again too, only to the readers
+    they are pending for. Deliveries first
     queued more than ``pending_days`` ago and still not sent expire. One edition
     that cannot be sent (a missing PDF, a template error) does not stop the others.
 
@@ -163,7 +165,7 @@ def deliver(  # noqa: PLR0913
     report = DeliveryReport()
     chosen = [(e, False) for e in editions]
     if out is not None:
-        chosen += [(e, True) for e in with_pending(conn, out, exclude=editions)]
+        chosen += [(e, True) for e in with_pending(conn, out, exclude=editions, briefings=only)]
     letters: list[tuple[Letter, bool]] = []
     for edition, retry_only in chosen:
         try:

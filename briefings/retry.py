@@ -36,8 +36,9 @@ class Expired:
 
 
 def with_pending(conn: sqlite3.Connection, out: Path, *, exclude: Sequence[Edition],
-                 ) -> list[Edition]:
-    """The editions in ``out``, other than ``exclude``, with deliveries still pending."""
+                 briefings: Sequence[str] = ()) -> list[Edition]:
+    """The editions in ``out`` (of ``briefings``, if given), other than ``exclude``,
+    with deliveries still pending."""
     skip = {(e.briefing, e.date) for e in exclude}
     rows = conn.execute(
         "SELECT DISTINCT briefing, date FROM deliveries WHERE status IN (?, ?)"
@@ -45,7 +46,9 @@ def with_pending(conn: sqlite3.Connection, out: Path, *, exclude: Sequence[Editi
     ).fetchall()
     found = []
     for row in rows:
-        if (row["briefing"], row["date"]) in skip:
+        if (row["briefing"], row["date"]) in skip or (
+            briefings and row["briefing"] not in briefings
+        ):
             continue
         try:
             edition = read_edition(edition_folder(out, row["briefing"], row["date"]))

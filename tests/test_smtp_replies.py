@@ -218,3 +218,25 @@ def test_a_reply_is_kept_on_one_line_without_control_characters(state, built, sm
     smtp.rcpt_replies[reader] = ["550 5.1.1 no \x1b[31mred\x07 user"]
     _send(conn, built, smtp.url)
     assert _ledger(conn)[reader] == ("failed", "550 5.1.1 no ?[31mred? user")
+
+
+def test_send_with_ids_retries_only_their_pending_deliveries(state, built, smtp, monkeypatch):
+    monkeypatch.setenv("BRIEFINGS_SMTP_URL", smtp.url)
+    conn = connect()
+    (busy,) = _readers(conn, "busy")
+    smtp.rcpt_replies[busy] = ["451 4.3.0 later"] * 6  # three tries for each of two editions
+    monkeypatch.setattr("time.sleep", lambda _: None)
+    first = CliRunner().invoke(cli, ["send", "--out", str(built), "--date", DATE])
+    assert first.exit_code == 1
+    assert first.output.count(f"-> {busy}: pending: 451 4.3.0 later") == 2  # two editions
+
+    only = CliRunner().invoke(cli, ["send", "--out", str(built), "basin-power"])
+    assert only.exit_code == 0, only.output
+    assert smtp.received == []  # basin-power is not for this reader; nothing else retried
+    watch = CliRunner().invoke(cli, ["send", "--out", str(built), "basin-watch"])
+    assert watch.exit_code == 0, watch.output
+    assert [r.message["Subject"] for r in smtp.received] == [
+        f"[TLP:CLEAR] Basin watch - {DATE}"]
+    rest = CliRunner().invoke(cli, ["send", "--out", str(built)])
+    assert rest.exit_code == 0, rest.output
+    assert sorted(r.message["Subject"][-10:] for r in smtp.received) == [DATE, DATE, LATER]
