@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from email.headerregistry import Address
 
-    from briefings.deliver import DeliveryReport
+    from briefings.delivery_report import DeliveryReport
 
 SEEDS = click.option(
     "--seeds", type=click.Path(path_type=Path, file_okay=False), default=Path("seeds"),

@@ -26,7 +26,7 @@ from briefings.retry import PENDING_DAYS
 from briefings.subscribers import check_address
 
 if TYPE_CHECKING:
-    from briefings.deliver import DeliveryReport
+    from briefings.delivery_report import DeliveryReport
     from briefings.transports import Transport
 
 LISTED = 100  # lines per section; a whole list refused would make an unreadable alert

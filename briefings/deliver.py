@@ -34,11 +34,11 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from briefings.delivery_report import DeliveryReport, Undelivered
 from briefings.editions import SNAPSHOT
 from briefings.errors import UserError
 from briefings.mail import Letter, compose, message_bytes, message_id, sender_address
@@ -61,74 +61,6 @@ if TYPE_CHECKING:
 
     from briefings.editions import Edition
 
-@dataclass(frozen=True)
-class Undelivered:
-    """A message that did not go: ``failed`` (5xx, or it could not be written),
-    ``expired`` (pending too long), ``pending`` (4xx: tried again later). Without an
-    address, the whole edition could not be sent."""
-
-    edition: str
-    address: str
-    outcome: str
-    reply: str
-
-    def __str__(self) -> str:
-        to = f" -> {self.address}" if self.address else ""
-        return f"{self.edition}{to}: {self.outcome}: {self.reply}"
-
-
-@dataclass
-class DeliveryReport:
-    """What a delivery did: counts (in all, and per edition), what did not go and
-    why, and for a dry run the (edition, address) pairs that would be sent."""
-
-    undelivered: list[Undelivered] = field(default_factory=list)
-    planned: list[tuple[str, str]] = field(default_factory=list)
-    tally: Counter[tuple[str, str]] = field(default_factory=Counter)  # (edition, outcome)
-    stopped: str = ""
-
-    def count(self, outcome: str, edition: str | None = None) -> int:
-        return sum(n for (e, o), n in self.tally.items()
-                   if o == outcome and edition in {None, e})
-
-    sent = property(lambda self: self.count("sent"))
-    pending = property(lambda self: self.count("pending"))
-    failed = property(lambda self: self.count("failed") + self.count("expired"))
-    skipped = property(lambda self: self.count("skipped"))
-
-    @property
-    def broken(self) -> list[Undelivered]:
-        """Editions that could not be sent at all."""
-        return [u for u in self.undelivered if not u.address]
-
-    @property
-    def ok(self) -> bool:
-        return not (self.failed or self.pending or self.broken or self.stopped)
-
-    @property
-    def alarming(self) -> list[Undelivered]:
-        """What an operator must hear of: failures, expiries, editions not sent."""
-        return [u for u in self.undelivered if u.outcome != "pending"]
-
-    def add(self, edition: str, outcome: str, address: str = "", reply: str = "") -> None:
-        self.tally[edition, outcome] += 1
-        if outcome in {"failed", "expired", "pending"}:
-            self.undelivered.append(Undelivered(edition, address, outcome, reply))
-
-    def summary(self, edition: str | None = None) -> str:
-        """``3 sent, 1 pending, 1 failed, 0 skipped (…)``, in all or for one edition."""
-        expired = self.count("expired", edition)
-        failed = self.count("failed", edition) + expired
-        text = (
-            f"{self.count('sent', edition)} sent, {self.count('pending', edition)} pending, "
-            f"{failed} failed{f' ({expired} expired)' if expired else ''}, "
-            f"{self.count('skipped', edition)} skipped (already sent or failed before)"
-        )
-        broken = [u for u in self.broken if edition in {None, u.edition}]
-        if broken:
-            text += f"; {len(broken)} edition{'s' if len(broken) > 1 else ''} not sent"
-        return f"{text}; stopped: {self.stopped}" if self.stopped else text
-
 
 def deliver(  # noqa: PLR0913
     *,
@@ -150,9 +82,9 @@ def deliver(  # noqa: PLR0913
 
     With ``out``, the deliveries still pending for other editions in ``out`` (of
     the briefings in ``only``, if given) are tried again too, only to the readers
-    they are pending for. Deliveries first
-    queued more than ``pending_days`` ago and still not sent expire. One edition
-    that cannot be sent (a missing PDF, a template error) does not stop the others.
+    they are pending for. Deliveries first queued more than ``pending_days`` ago
+    and still not sent expire. One edition that cannot be sent (a missing PDF, a
+    template error) does not stop the others.
 
     ``public_url`` defaults to ``BRIEFINGS_PUBLIC_URL`` (pass ``""`` for none);
     ``transport`` to SMTP at ``BRIEFINGS_SMTP_URL`` or, when unset, the ``outbox/``
@@ -245,9 +177,8 @@ class _Run:
         plan = [(letter, reader) for letter, retry_only in letters
                 for reader in self._plan(letter, retry_only=retry_only)]
         for done, (letter, reader) in enumerate(plan, 1):
-            if self.report.stopped:
-                self.report.add(_label(letter.edition), "pending", reader.address,
-                                "not tried: " + self.report.stopped)
+            if self.report.stopped:  # counted, not listed: the summary says why
+                self.report.tally[_label(letter.edition), "pending"] += 1
                 continue
             with deferred():  # a stop waits until this message is sent and recorded
                 self.deliver_one(letter, reader)

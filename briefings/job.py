@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from datetime import datetime
     from pathlib import Path
 
-    from briefings.deliver import DeliveryReport
+    from briefings.delivery_report import DeliveryReport
     from briefings.editions import Edition
 
 
@@ -71,7 +71,8 @@ def run_due(  # noqa: PLR0913
     One briefing's failure (any exception while building or sending it) is recorded
     and the others go on.
     """
-    from briefings.deliver import DeliveryReport, Undelivered, deliver
+    from briefings.deliver import deliver
+    from briefings.delivery_report import DeliveryReport, Undelivered
     from briefings.load import load
 
     kb = load(seeds)
