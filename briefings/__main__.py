@@ -398,8 +398,7 @@ def main() -> None:
         with stop_cleanly():
             cli(prog_name="briefings")
     except Stopped as stop:
-        click.echo(f"{stop}: stopped cleanly; the next run continues where this one stopped",
-                   err=True)
+        click.echo(f"{stop}, cleanly: nothing half-written, the lock released", err=True)
         sys.exit(stop.exit_code)
 
 

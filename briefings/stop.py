@@ -28,7 +28,7 @@ class Stopped(BaseException):
 
     def __init__(self, signum: int) -> None:
         self.signum = signum
-        super().__init__(f"stopped by {signal.Signals(signum).name}")
+        super().__init__(f"stopped by {signal.Signals(signum).name}")  # "stopped by SIGTERM"
 
     @property
     def exit_code(self) -> int:

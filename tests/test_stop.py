@@ -118,7 +118,7 @@ def test_a_build_stopped_mid_way_ends_its_workers_and_leaves_nothing_half_writte
     err, workers = _stop_while_printing(process, signum)
 
     assert process.returncode == 128 + signum, err
-    assert "stopped cleanly" in err
+    assert f"stopped by {signal.Signals(signum).name}, cleanly" in err
     assert "Traceback" not in err
     _wait_for(lambda: not _alive(workers), "the workers to end", limit=10)
     assert _left_behind(out) == []
