@@ -151,7 +151,7 @@ def run(
     counts = {s: sum(o.status == s for o in report.outcomes)
               for s in ("done", "unchanged", "failed", "not-due")}
     click.echo(", ".join(f"{n} {s}" for s, n in counts.items()))
-    if report.delivery is not None:
+    if report.delivery is not None and (report.delivery.tally or report.delivery.undelivered):
         _show_delivery(report.delivery)
     _alert("run", alert_to, not_built=report.not_built, delivery=report.delivery)
     if not report.ok:
