@@ -240,3 +240,41 @@ def test_send_with_ids_retries_only_their_pending_deliveries(state, built, smtp,
     rest = CliRunner().invoke(cli, ["send", "--out", str(built)])
     assert rest.exit_code == 0, rest.output
     assert sorted(r.message["Subject"][-10:] for r in smtp.received) == [DATE, DATE, LATER]
+
+
+def test_a_multi_line_reply_is_recorded_whole_on_one_line(state, built, smtp):
+    conn = connect()
+    (reader,) = _readers(conn, "multi")
+    smtp.body_replies[reader] = ["552-5.2.2 mailbox full\r\n552 5.2.2 try another address"]
+    _send(conn, built, smtp.url)
+    assert _ledger(conn)[reader] == ("failed",
+                                     "552 5.2.2 mailbox full 5.2.2 try another address")
+
+
+def test_a_reply_to_data_that_is_not_354_is_no_acceptance(state, built, smtp):
+    conn = connect()
+    (reader,) = _readers(conn, "odd")
+    smtp.data_replies[reader] = ["250 OK"] * 3
+    report = _send(conn, built, smtp.url)
+    assert (report.sent, report.pending) == (0, 1)
+    assert _ledger(conn)[reader] == ("pending", "-1 unexpected reply to DATA: 250 OK")
+    assert smtp.received == []
+
+
+def test_a_ledger_from_an_earlier_version_gains_the_queued_time(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE deliveries (briefing TEXT NOT NULL, date TEXT NOT NULL, subscriber"
+        " INTEGER NOT NULL, status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL"
+        " DEFAULT 0, reply TEXT NOT NULL DEFAULT '', message_id TEXT NOT NULL DEFAULT '',"
+        " updated TEXT NOT NULL, PRIMARY KEY (briefing, date, subscriber));"
+        "INSERT INTO deliveries (briefing, date, subscriber, updated)"
+        " VALUES ('b', '2024-04-01', 1, '2024-04-01T06:00:00+00:00');")
+    old.close()
+    conn = connect(path)
+    row = conn.execute("SELECT status, queued FROM deliveries").fetchone()
+    assert tuple(row) == ("pending", "2024-04-01T06:00:00+00:00")
+    connect(path).close()  # a second open changes nothing
