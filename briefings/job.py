@@ -81,7 +81,13 @@ def run_due(  # noqa: PLR0913
     with one_at_a_time(conn):
         due: list[tuple[Slot, Edition]] = []
         for briefing in kb["briefings"].values():
-            slot = latest_slot(briefing, now)
+            try:
+                slot = latest_slot(briefing, now)
+            except Exception as exc:  # noqa: BLE001 - e.g. a schedule that never fires
+                why = f"no slot: {_words(exc)}"
+                report.outcomes.append(SlotOutcome(briefing.id, "", "failed", why))
+                report.not_built.append(f"{briefing.id}: {why}")
+                continue
             if slot is None:
                 continue
             if _handled(conn, slot):

@@ -172,3 +172,28 @@ def test_a_pending_delivery_is_retried_by_later_runs_also_for_an_earlier_edition
     assert (later.ok, later.delivery.sent) == (True, 2)
     subjects = sorted(r.message["Subject"][-10:] for r in recorder.received)
     assert subjects == ["2024-04-01", "2024-04-08"]  # the earlier edition too, once
+
+
+def test_a_schedule_that_cannot_be_worked_out_does_not_stop_the_others(
+    setting, sample_copy, monkeypatch,
+):
+    path = sample_copy / "knowledge.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + (
+        "  - id: second\n    title: Second\n    bluf: B\n    tlp: green\n"
+        "    actors: [highland]\n    schedule: '0 6 * * *'\n    timezone: UTC\n"),
+        encoding="utf-8")
+    from briefings import job
+
+    real = job.latest_slot
+
+    def broken(briefing, now):
+        if briefing.id == "river-dispute":
+            raise ValueError("a schedule that never fires")
+        return real(briefing, now)
+
+    monkeypatch.setattr(job, "latest_slot", broken)
+    report = run_at(sample_copy, setting / "out", "2024-04-02T07:00:00+00:00")
+    assert [(o.briefing, o.status) for o in report.outcomes] == [
+        ("river-dispute", "failed"), ("second", "done")]
+    assert report.not_built == ["river-dispute: no slot: ValueError: a schedule that never fires"]
+    assert not report.ok
