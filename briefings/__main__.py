@@ -336,8 +336,8 @@ def send(  # noqa: PLR0913
     conn = connect(out=out)
     with _Progress("sending") as progress:
         report = deliver(
-            conn=conn, editions=chosen, out=out, only=ids, templates=templates, dry_run=dry_run,
-            progress=None if dry_run else progress,
+            conn=conn, editions=chosen, out=out, only=ids, templates=templates,
+            dry_run=dry_run, progress=None if dry_run else progress,
         )
     for label, address in report.planned:
         click.echo(f"would send {label} -> {address}")

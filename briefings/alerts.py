@@ -2,9 +2,10 @@
 
 With ``BRIEFINGS_ALERT_TO`` set (one address, or several separated by commas), a
 command in which any briefing failed to build, any message was refused for good
-(5xx), expired after days pending, or an edition could not be sent at all, ends by
-mailing one alert to it: what failed, for whom, and the server's own words, with
-what is still pending listed after. One alert per command, whatever the retries.
+(5xx), expired after days pending, an edition could not be sent at all, or delivery
+had to stop (the server unreachable, a refused login), ends by mailing one alert to
+it: what failed, for whom, and the server's own words, with what is still pending
+listed after. One alert per command, whatever the retries.
 The alert goes the way the editions go (SMTP or the outbox). If it cannot be sent,
 the command says so and still exits non-zero for the original failure.
 """
@@ -61,7 +62,7 @@ class Failures:
            delivery: DeliveryReport | None = None) -> Failures:
         alarming = delivery.alarming if delivery else []
         pending = [u for u in delivery.undelivered if u.outcome == "pending"] if delivery else []
-        return cls(command, tuple(not_built), tuple(map(str, alarming)), tuple(map(str, pending)))
+        return cls(command, tuple(not_built), tuple(alarming), tuple(map(str, pending)))
 
     def __bool__(self) -> bool:
         """Worth an alert: something failed (pending alone is retried, not alarming)."""

@@ -241,10 +241,7 @@ class _Run:
                 self._record(letter, reader, "failed", exc.reply)
                 self.report.add(label, "failed", address, exc.reply)
                 return
-            except (TemporaryFailure, UserError) as exc:
-                if isinstance(exc, UserError):  # the set-up (login, outbox): stop here
-                    self._record(letter, reader, "pending", exc.format_message())
-                    raise
+            except TemporaryFailure as exc:
                 if attempt + 1 < self.attempts:
                     self.sleep(self.backoff * 2**attempt)
                     continue
@@ -252,6 +249,12 @@ class _Run:
                 self.report.add(label, "pending", address, exc.reply)
                 if isinstance(exc, Unreachable):
                     self.report.stopped = exc.reply
+                return
+            except Exception as exc:  # noqa: BLE001 - the set-up (a refused login, the outbox)
+                words = _words(exc)  # or a fault of ours: no verdict; stop, the rest wait
+                self._record(letter, reader, "pending", words)
+                self.report.add(label, "pending", address, words)
+                self.report.stopped = words
                 return
             self._record(letter, reader, "sent", reply)
             self.report.add(label, "sent")

@@ -69,9 +69,11 @@ class DeliveryReport:
         return not (self.failed or self.pending or self.broken or self.stopped)
 
     @property
-    def alarming(self) -> list[Undelivered]:
-        """What an operator must hear of: failures, expiries, editions not sent."""
-        return [u for u in self.undelivered if u.outcome != "pending"]
+    def alarming(self) -> list[str]:
+        """What an operator must hear of: failures, expiries, editions not sent, and
+        why a delivery stopped (the server unreachable, a refused login)."""
+        found = [str(u) for u in self.undelivered if u.outcome != "pending"]
+        return [*found, f"delivery stopped: {self.stopped}"] if self.stopped else found
 
     def add(self, edition: str, outcome: str, address: str = "", reply: str = "") -> None:
         self.tally[edition, outcome] += 1

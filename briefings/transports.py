@@ -226,9 +226,12 @@ class OutboxTransport:
         self.folder = folder
 
     def send(self, *, sender: str, recipient: str, data: bytes, name: str) -> str:  # noqa: ARG002
-        self.folder.mkdir(parents=True, exist_ok=True)
         target = self.folder / name
-        handle, temporary = tempfile.mkstemp(prefix=f".{name}-", dir=self.folder)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=f".{name}-", dir=self.folder)
+        except OSError as exc:
+            raise UserError(f"cannot write to the outbox {self.folder}: {exc}") from None
         try:
             with os.fdopen(handle, "wb") as stream:
                 stream.write(data)

@@ -187,3 +187,19 @@ def test_a_run_whose_knowledge_base_is_broken_alerts_too(alerting, tmp_path):
     assert alert["Subject"] == "[briefings] run: 1 briefing not built"
     assert "knowledge.yaml:" in alert.get_content()
     assert "expected one of" in alert.get_content()
+
+
+def test_a_send_that_cannot_deliver_at_all_tries_to_alert_and_still_fails(
+    state, built, tmp_path, monkeypatch,
+):
+    monkeypatch.setenv("BRIEFINGS_ALERT_TO", DESK)
+    outbox = tmp_path / "outbox-file"
+    outbox.write_text("not a folder")
+    monkeypatch.setenv("BRIEFINGS_OUTBOX", str(outbox))
+    add(connect(), address="ann@example.org", tlp="green", topics=["water"])
+    result = _send(built, "river-dispute")
+    assert result.exit_code == 1
+    assert f"stopped: cannot write to the outbox {outbox}" in result.output
+    assert "0 sent, 1 pending, 0 failed" in result.output
+    assert f"alert to {DESK} NOT sent: cannot write to the outbox" in result.output
+    assert "Traceback" not in result.output
