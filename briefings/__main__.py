@@ -172,18 +172,9 @@ def _alert(
     delivery: DeliveryReport | None = None,
 ) -> None:
     """One alert for the command if anything failed; a failed alert is only reported."""
-    from briefings.alerts import Failures, send_alert
-    from briefings.mail import sender_address
-    from briefings.transports import transport_from_env
+    from briefings.alerts import alert
 
-    found = Failures.of(command, not_built=not_built, delivery=delivery)
-    if not (found and to):
-        return
-    try:
-        said = send_alert(found, to=to, sender=sender_address(), transport=transport_from_env())
-    except Exception as exc:  # noqa: BLE001 - a failed alert never hides the original failure
-        said = [f"alert NOT sent: {exc}"]
-    for line in said:
+    for line in alert(command, to=to, not_built=not_built, delivery=delivery):
         click.echo(line, err=True)
 
 

@@ -138,3 +138,19 @@ def send_alert(failures: Failures, *, to: Sequence[Address], sender: Address,
     finally:
         transport.close()
     return said
+
+
+def alert(command: str, *, to: Sequence[Address], not_built: Sequence[str] = (),
+          delivery: DeliveryReport | None = None) -> list[str]:
+    """Alert ``to`` if the command failed to build or deliver anything, the way the
+    editions go; what became of the alert, one line each (none when nothing failed)."""
+    from briefings.mail import sender_address
+    from briefings.transports import transport_from_env
+
+    found = Failures.of(command, not_built=not_built, delivery=delivery)
+    if not (found and to):
+        return []
+    try:
+        return send_alert(found, to=to, sender=sender_address(), transport=transport_from_env())
+    except Exception as exc:  # noqa: BLE001 - a failed alert never hides the original failure
+        return [f"alert NOT sent: {exc}"]
