@@ -13,7 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from mail_helpers import DATE, EXTRA, LATER, SAMPLE, Recorder, free_port
 
-from briefings.build import build
+from briefings.publish.build import build
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 
-from briefings.build import build
+from briefings.publish.build import build
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

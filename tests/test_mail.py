@@ -15,10 +15,10 @@ import pytest
 from bs4 import BeautifulSoup
 from mail_helpers import DATE
 
+from briefings.deliver.mail import compose, message_bytes, message_for, sender_address
+from briefings.deliver.subscribers import Subscriber
 from briefings.editions import MANIFEST, editions, read_edition
 from briefings.errors import UserError
-from briefings.mail import compose, message_bytes, message_for, sender_address
-from briefings.subscribers import Subscriber
 
 pytest_plugins = ["mail_fixtures"]
 

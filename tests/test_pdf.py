@@ -8,7 +8,7 @@ import pymupdf
 import pytest
 from conftest import SAMPLE, SAMPLE_DATE
 
-from briefings.build import build
+from briefings.publish.build import build
 
 
 @pytest.fixture(scope="module")
@@ -108,8 +108,8 @@ def test_two_builds_give_byte_identical_pdfs(tmp_path, monkeypatch):
 
 def svg_page(*texts: str) -> pymupdf.Document:
     """A 300 x 60 pt page holding one SVG whose user unit is a point."""
-    from briefings.pdf import write_pdf
-    from briefings.render import template_dirs
+    from briefings.publish.pdf import write_pdf
+    from briefings.publish.render import template_dirs
 
     html = (
         "<style>@page { size: 300pt 60pt; margin: 0 } body { margin: 0 }</style>"
@@ -128,7 +128,7 @@ def chars(page: pymupdf.Page, baseline: float) -> list[dict]:
 
 
 def test_svg_text_is_shaped_as_a_run_and_keeps_its_anchor():
-    from briefings.pdf import SVG_TEXT_AS_RUNS
+    from briefings.publish.pdf import SVG_TEXT_AS_RUNS
 
     assert SVG_TEXT_AS_RUNS, "the pinned WeasyPrint should get whole-run SVG text"
     page = svg_page(

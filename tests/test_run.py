@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 import pytest
 from conftest import ROOT
 
-from briefings.job import run_due
-from briefings.state import connect
-from briefings.subscribers import add
+from briefings.cli.run import run_due
+from briefings.deliver.state import connect
+from briefings.deliver.subscribers import add
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ def test_one_failing_briefing_does_not_stop_the_others(setting, sample_copy, mon
         "  - id: second\n    title: Second\n    bluf: B\n    tlp: green\n"
         "    actors: [highland]\n    schedule: '0 6 * * *'\n    timezone: UTC\n"),
         encoding="utf-8")
-    from briefings import build as build_module
+    from briefings.publish import build as build_module
 
     real = build_module.build
 
@@ -119,7 +119,7 @@ def test_two_runs_at_once_one_works_the_other_exits(setting, sample_copy):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time\nfrom briefings.state import connect, one_at_a_time\n"
+         "import sys, time\nfrom briefings.deliver.state import connect, one_at_a_time\n"
          "with one_at_a_time(connect()):\n    print('holding', flush=True)\n"
          "    sys.stdin.readline()\n"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,

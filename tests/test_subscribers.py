@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from briefings.__main__ import cli
-from briefings.errors import UserError
-from briefings.state import connect, state_path
-from briefings.subscribers import (
+from briefings.cli.main import cli
+from briefings.deliver.state import connect, state_path
+from briefings.deliver.subscribers import (
     Subscriber,
     add,
     check_address,
@@ -21,6 +20,7 @@ from briefings.subscribers import (
     recipients,
     remove,
 )
+from briefings.errors import UserError
 
 pytest_plugins = ["mail_fixtures"]
 

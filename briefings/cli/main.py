@@ -54,7 +54,7 @@ def cli() -> None:
 @SEEDS
 def validate(seeds: Path) -> None:
     """Check the knowledge base; report every error as file:line:col."""
-    from briefings.load import load
+    from briefings.publish.load import load
 
     kb = load(seeds)
     counts = ", ".join(f"{len(items)} {name}" for name, items in kb.collections.items())
@@ -77,7 +77,7 @@ def build(  # noqa: PLR0913
 
     IDs limit the build to those briefings; without them, every briefing is built.
     """
-    from briefings.build import build as build_editions
+    from briefings.publish.build import build as build_editions
 
     with _Progress("rendering PDFs") as progress:
         report = build_editions(
@@ -127,7 +127,7 @@ def run(
     handled is not built or sent again. Briefings without a schedule are left to
     `build` and `send`. Exits 1 if any briefing failed.
     """
-    from briefings.job import run_due
+    from briefings.cli.run import run_due
 
     with _Progress("rendering PDFs") as progress:
         report = run_due(seeds=seeds, templates=templates, out=out,
@@ -148,8 +148,8 @@ def run(
               help="How many upcoming run times to list.")
 def schedule_command(seeds: Path, now: datetime | None, count: int) -> None:
     """Each briefing's schedule in words and its next run times."""
-    from briefings.load import load
-    from briefings.schedule import in_words, next_slots
+    from briefings.deliver.schedule import in_words, next_slots
+    from briefings.publish.load import load
 
     kb = load(seeds)
     moment = now or datetime.now(UTC)
@@ -166,7 +166,7 @@ def schedule_command(seeds: Path, now: datetime | None, count: int) -> None:
 @cli.command()
 def schema() -> None:
     """Print a JSON Schema of the YAML format, for editors."""
-    from briefings.schema import json_schema
+    from briefings.publish.schema import json_schema
 
     click.echo(json_schema())
 
@@ -196,8 +196,8 @@ def subscribers() -> None:
 )
 def subscribers_add(email: str, name: str, topics: str, tlp: str, resubscribe: bool) -> None:
     """Add a subscriber, or update the one with this address."""
-    from briefings.state import connect
-    from briefings.subscribers import add
+    from briefings.deliver.state import connect
+    from briefings.deliver.subscribers import add
 
     reader, created = add(
         connect(), address=email, name=name, topics=topics.split(","), tlp=tlp,
@@ -216,8 +216,8 @@ def subscribers_import(file: Path, skip_invalid: bool) -> None:
     Topics are separated by ';'. An address already present is updated. Every bad
     row is reported; without --skip-invalid nothing is imported if any row is bad.
     """
-    from briefings.state import connect
-    from briefings.subscribers import import_csv
+    from briefings.deliver.state import connect
+    from briefings.deliver.subscribers import import_csv
 
     report = import_csv(connect(), path=file, skip_invalid=skip_invalid)
     for problem in report.problems:
@@ -229,8 +229,8 @@ def subscribers_import(file: Path, skip_invalid: bool) -> None:
 @subscribers.command("list")
 def subscribers_list() -> None:
     """List every subscriber: address, status, TLP, topics and name."""
-    from briefings.state import connect
-    from briefings.subscribers import listing
+    from briefings.deliver.state import connect
+    from briefings.deliver.subscribers import listing
 
     for reader in listing(connect()):
         topics = ";".join(reader.topics) or "*"
@@ -241,8 +241,8 @@ def subscribers_list() -> None:
 @click.argument("email")
 def subscribers_remove(email: str) -> None:
     """Delete a subscriber and their delivery records."""
-    from briefings.state import connect
-    from briefings.subscribers import remove
+    from briefings.deliver.state import connect
+    from briefings.deliver.subscribers import remove
 
     remove(connect(), address=email)
     click.echo(f"removed {email}")
@@ -272,8 +272,8 @@ def send(  # noqa: PLR0913
     --seeds is not read.
     """
     del seeds  # part of the fixed interface; an edition carries its own snapshot
-    from briefings.deliver import deliver, pick_editions
-    from briefings.state import connect
+    from briefings.deliver.ledger import deliver, pick_editions
+    from briefings.deliver.state import connect
 
     chosen = pick_editions(out, date=date, only=ids)
     conn = connect(out=out)
@@ -303,7 +303,7 @@ def send(  # noqa: PLR0913
 )
 def serve(out: Path, host: str, port: int) -> None:
     """Serve the archive (read-only) and the unsubscribe endpoint."""
-    from briefings.serve import serve as run_server
+    from briefings.deliver.serve import serve as run_server
 
     run_server(out=out, host=host, port=port)
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from briefings.deliver.schedule import Slot, latest_slot
+from briefings.deliver.state import connect, one_at_a_time, transaction
+from briefings.deliver.state import now as timestamp
 from briefings.errors import UserError
-from briefings.schedule import Slot, latest_slot
-from briefings.state import connect, one_at_a_time, transaction
-from briefings.state import now as timestamp
 
 if TYPE_CHECKING:
     import sqlite3
@@ -54,7 +54,7 @@ def run_due(  # noqa: PLR0913
     progress: Callable[[str, int, int], None] | None = None,
 ) -> RunReport:
     """Build and deliver every briefing whose latest slot at ``now`` is not yet handled."""
-    from briefings.load import load
+    from briefings.publish.load import load
 
     kb = load(seeds)
     conn = connect(out=out)
@@ -86,9 +86,9 @@ def _run_slot(  # noqa: PLR0913
     templates: Path | None, out: Path, jobs: int | None,
     progress: Callable[[str, int, int], None] | None,
 ) -> tuple[str, str]:
-    from briefings.build import build
-    from briefings.deliver import deliver
+    from briefings.deliver.ledger import deliver
     from briefings.editions import edition_folder, previous_edition, read_edition
+    from briefings.publish.build import build
 
     build(seeds=seeds, templates=templates, out=out, date=slot.date, only=[slot.briefing],
           jobs=jobs, progress=progress)

@@ -12,8 +12,8 @@ a bounded number of times, then left ``pending`` for the next run; permanent one
 
 For ``briefings run``, which builds and then delivers::
 
-    from briefings.deliver import deliver
-    from briefings.state import connect, one_at_a_time
+    from briefings.deliver.ledger import deliver
+    from briefings.deliver.state import connect, one_at_a_time
 
     conn = connect(out=out)
     with one_at_a_time(conn):          # the lock is re-entrant within a process
@@ -31,18 +31,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from briefings.editions import SNAPSHOT
-from briefings.mail import Letter, compose, message_bytes, message_id, sender_address
-from briefings.state import now, one_at_a_time, transaction
-from briefings.subscribers import Subscriber, recipients
-from briefings.tokens import secret, unsubscribe_path
-from briefings.transports import (
+from briefings.deliver.mail import Letter, compose, message_bytes, message_id, sender_address
+from briefings.deliver.state import now, one_at_a_time, transaction
+from briefings.deliver.subscribers import Subscriber, recipients
+from briefings.deliver.tokens import secret, unsubscribe_path
+from briefings.deliver.transports import (
     PermanentFailure,
     TemporaryFailure,
     Transport,
     Unreachable,
     transport_from_env,
 )
+from briefings.editions import SNAPSHOT
 
 if TYPE_CHECKING:
     import sqlite3

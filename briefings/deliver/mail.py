@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import escape
 
+from briefings.deliver.subscribers import Subscriber, address_key, check_address
 from briefings.editions import SNAPSHOT, pdf_name
 from briefings.errors import UserError
-from briefings.figures import Figure, FigureImage, content_id
-from briefings.render import get_env, note_context, render_template
-from briefings.scope import Slice
-from briefings.subscribers import Subscriber, address_key, check_address
+from briefings.publish.figures import Figure, FigureImage, content_id
+from briefings.publish.render import get_env, note_context, render_template
+from briefings.publish.scope import Slice
 
 if TYPE_CHECKING:
     from pathlib import Path

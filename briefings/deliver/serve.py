@@ -21,10 +21,10 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from briefings.render import get_env
-from briefings.state import connect, state_path
-from briefings.subscribers import Subscriber, address_key, unsubscribe
-from briefings.tokens import secret, verify
+from briefings.deliver.state import connect, state_path
+from briefings.deliver.subscribers import Subscriber, address_key, unsubscribe
+from briefings.deliver.tokens import secret, verify
+from briefings.publish.render import get_env
 
 if TYPE_CHECKING:
     import sqlite3

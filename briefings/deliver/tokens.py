@@ -14,12 +14,12 @@ import os
 import secrets
 from typing import TYPE_CHECKING
 
-from briefings.state import setting
+from briefings.deliver.state import setting
 
 if TYPE_CHECKING:
     import sqlite3
 
-    from briefings.subscribers import Subscriber
+    from briefings.deliver.subscribers import Subscriber
 
 _PURPOSE = b"briefings-unsubscribe-v1"
 
@@ -46,7 +46,7 @@ def verify(key: bytes, *, subscriber: int, address_key: str, token: str) -> bool
 
 
 def token_for(key: bytes, reader: Subscriber) -> str:
-    from briefings.subscribers import address_key
+    from briefings.deliver.subscribers import address_key
 
     return sign(key, subscriber=reader.id, address_key=address_key(reader.address))
 

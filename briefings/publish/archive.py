@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from briefings.editions import Edition, editions, pdf_name, write_file
-from briefings.render import render_template
+from briefings.publish.render import render_template
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
 from briefings import __version__
-from briefings.archive import write_archive
 from briefings.editions import (
     SNAPSHOT,
     Edition,
@@ -28,13 +27,20 @@ from briefings.editions import (
     write_record,
 )
 from briefings.errors import UserError
+from briefings.publish.archive import write_archive
+from briefings.publish.render import (
+    get_env,
+    note_context,
+    render_note,
+    template_dirs,
+    templates_digest,
+)
 from briefings.reader import yaml_files
-from briefings.render import get_env, note_context, render_note, template_dirs, templates_digest
 
 if TYPE_CHECKING:
-    from briefings.figures import Figure, FigureImage
-    from briefings.load import KnowledgeBase
-    from briefings.scope import Slice
+    from briefings.publish.figures import Figure, FigureImage
+    from briefings.publish.load import KnowledgeBase
+    from briefings.publish.scope import Slice
 
 
 @dataclass
@@ -87,11 +93,11 @@ def build(  # noqa: PLR0913
     if not force and (done := _unchanged(out, fingerprint, date, only)):
         return BuildReport(skipped=done)
 
-    from briefings import figures as drawing
-    from briefings.changes import describe_changes
-    from briefings.load import load
-    from briefings.mail import render_email
-    from briefings.scope import take_slice
+    from briefings.deliver.mail import render_email
+    from briefings.publish import figures as drawing
+    from briefings.publish.changes import describe_changes
+    from briefings.publish.load import load
+    from briefings.publish.scope import take_slice
 
     kb = load(seeds)
     wanted = _wanted(kb, only)
@@ -196,7 +202,7 @@ def _wanted(kb: KnowledgeBase, only: Sequence[str]) -> list[str]:
 
 def _previous(out: Path, briefing: str, date: str) -> tuple[Edition, Slice] | None:
     """The latest edition before ``date`` and the slice it was built from."""
-    from briefings.scope import Slice
+    from briefings.publish.scope import Slice
 
     edition = previous_edition(out, briefing, date)
     if edition is None:
@@ -213,8 +219,8 @@ def _next_number(out: Path, briefing: str) -> int:
 
 
 def _in_worker(name: str, *args: object, **kwargs: object) -> object:
-    """Call ``briefings.pdf.<name>`` in a worker: only workers import WeasyPrint."""
-    from briefings import pdf
+    """Call ``briefings.publish.pdf.<name>`` in a worker: only workers import WeasyPrint."""
+    from briefings.publish import pdf
 
     return getattr(pdf, name)(*args, **kwargs)
 

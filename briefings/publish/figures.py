@@ -3,7 +3,7 @@
 Each figure is drawn once per edition from the briefing's slice and kept in two
 forms from the same drawing: inline SVG with real text (web page and PDF) and PNG
 (email, where most clients drop SVG). The relationship map is laid out by Graphviz
-``dot``; the charts are drawn by Matplotlib (:mod:`briefings.charts`).
+``dot``; the charts are drawn by Matplotlib (:mod:`briefings.publish.charts`).
 
 Drawing is deterministic (same slice, same bytes) and the SVG is safe to insert
 into HTML as markup: every data-derived text is escaped by the drawing library,
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import graphviz
 
     from briefings.model import Actor
-    from briefings.scope import Slice
+    from briefings.publish.scope import Slice
 
 FigureName = Literal["relationships", "measures", "timeline"]
 
@@ -124,7 +124,7 @@ def draw_figures(part: Slice) -> tuple[Figure, ...]:
 
     with ThreadPoolExecutor(1) as pool:  # dot runs in its own processes meanwhile
         graph = pool.submit(relationship_map, part)
-        from briefings import charts
+        from briefings.publish import charts
 
         figures = [charts.measures_chart(part), charts.timeline_chart(part)]
         figures.insert(0, graph.result())
@@ -133,7 +133,7 @@ def draw_figures(part: Slice) -> tuple[Figure, ...]:
 
 def tlp_mark(part: Slice) -> tuple[str, str]:
     """A figure's TLP 2.0 marking, its text and colour (on black): images travel alone."""
-    from briefings.render import TLP_COLOURS
+    from briefings.publish.render import TLP_COLOURS
 
     return f"TLP:{part.briefing.tlp.upper()}", TLP_COLOURS[part.briefing.tlp]
 
