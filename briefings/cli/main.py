@@ -15,6 +15,7 @@ from typing import Self
 import click
 
 from briefings import __version__
+from briefings.errors import InvalidKnowledgeBase, UserError
 
 SEEDS = click.option(
     "--seeds", type=click.Path(path_type=Path, file_okay=False), default=Path("seeds"),
@@ -44,7 +45,31 @@ def _iso_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -
         raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Shown(click.ClickException):
+    """A :class:`UserError` as click shows it: one clean message, exit 1."""
+
+    def __init__(self, error: UserError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+    def show(self, file: object = None) -> None:
+        if isinstance(self.error, InvalidKnowledgeBase):  # one problem a line, no "Error:"
+            click.echo(self.message, err=True, file=file)  # type: ignore[arg-type]
+        else:
+            super().show(file)  # type: ignore[arg-type]
+
+
+class _Group(click.Group):
+    """Commands whose user errors end in a clean message, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            raise _Shown(exc) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="briefings")
 def cli() -> None:
     """Briefing notes (web page, PDF, email) from a curated YAML knowledge base."""

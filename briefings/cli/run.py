@@ -73,7 +73,7 @@ def run_due(  # noqa: PLR0913
                                            templates=templates, out=out, jobs=jobs,
                                            progress=progress)
             except UserError as exc:
-                status, detail = "failed", exc.format_message()
+                status, detail = "failed", exc.message
             except Exception as exc:  # noqa: BLE001 - one briefing must not stop the others
                 status, detail = "failed", f"{type(exc).__name__}: {exc}"
             _record(conn, slot, status, detail)
