@@ -16,9 +16,10 @@ import pytest
 from bs4 import BeautifulSoup
 from PIL import Image
 
+from briefings.editions import FigureImage, content_id
 from briefings.publish.build import build
 from briefings.publish.charts import short_label, span
-from briefings.publish.figures import FigureImage, content_id, draw_figures
+from briefings.publish.figures import draw_figures
 from briefings.publish.load import load
 from briefings.publish.scope import take_slice
 

@@ -8,6 +8,7 @@ import pymupdf
 import pytest
 from conftest import SAMPLE, SAMPLE_DATE
 
+from briefings.config import Settings
 from briefings.publish.build import build
 
 
@@ -96,11 +97,11 @@ def test_every_script_renders_real_glyphs(tmp_path, sample_copy):
     assert arabic, "Arabic script is missing from the PDF"
 
 
-def test_two_builds_give_byte_identical_pdfs(tmp_path, monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+def test_two_builds_give_byte_identical_pdfs(tmp_path):
     outputs = []
     for name in ("one", "two"):
-        build(seeds=SAMPLE, templates=None, out=tmp_path / name, date=SAMPLE_DATE, jobs=1)
+        build(seeds=SAMPLE, templates=None, out=tmp_path / name, date=SAMPLE_DATE, jobs=1,
+              settings=Settings(source_date_epoch=1700000000))
         pdf = tmp_path / name / "river-dispute" / SAMPLE_DATE / f"river-dispute-{SAMPLE_DATE}.pdf"
         outputs.append(pdf.read_bytes())
     assert outputs[0] == outputs[1]

@@ -52,9 +52,10 @@ def test_the_database_is_wal_and_never_inside_the_output_folder(state, tmp_path,
     conn = connect()
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert state.exists()
-    monkeypatch.setenv("BRIEFINGS_STATE", str(tmp_path / "out" / "state.db"))
     with pytest.raises(UserError, match="inside the output folder"):
-        state_path(tmp_path / "out")
+        state_path(tmp_path / "out" / "state.db", out=tmp_path / "out")
+    with pytest.raises(UserError, match="inside the output folder"):
+        connect(tmp_path / "out" / "state.db", out=tmp_path / "out")
 
 
 @pytest.mark.parametrize("address", [

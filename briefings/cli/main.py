@@ -15,6 +15,7 @@ from typing import Self
 import click
 
 from briefings import __version__
+from briefings.config import Settings
 from briefings.errors import InvalidKnowledgeBase, UserError
 
 SEEDS = click.option(
@@ -71,8 +72,14 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="briefings")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Briefing notes (web page, PDF, email) from a curated YAML knowledge base."""
+    ctx.obj = Settings.from_env()  # the environment, read once, passed down
+
+
+def _settings() -> Settings:
+    return click.get_current_context().find_object(Settings) or Settings.from_env()
 
 
 @cli.command()
@@ -108,7 +115,7 @@ def build(  # noqa: PLR0913
         report = build_editions(
             seeds=seeds, templates=templates, out=out,
             date=date or _date.today().isoformat(), force=force, jobs=jobs, only=ids,
-            progress=progress,
+            progress=progress, settings=_settings(),
         )
     for edition in report.built:
         click.echo(f"built {edition.html.parent}/ (edition {edition.number})")
@@ -156,7 +163,8 @@ def run(
 
     with _Progress("rendering PDFs") as progress:
         report = run_due(seeds=seeds, templates=templates, out=out,
-                         now=now or datetime.now(UTC), jobs=jobs, progress=progress)
+                         now=now or datetime.now(UTC), jobs=jobs, progress=progress,
+                         settings=_settings())
     for outcome in report.outcomes:
         click.echo(f"{outcome.briefing}: {outcome.status}: {outcome.detail}")
     counts = {s: sum(o.status == s for o in report.outcomes)
@@ -225,7 +233,7 @@ def subscribers_add(email: str, name: str, topics: str, tlp: str, resubscribe: b
     from briefings.deliver.subscribers import add
 
     reader, created = add(
-        connect(), address=email, name=name, topics=topics.split(","), tlp=tlp,
+        connect(_settings().state), address=email, name=name, topics=topics.split(","), tlp=tlp,
         resubscribe=resubscribe,
     )
     note = "" if reader.status == "active" else " (unsubscribed: use --resubscribe to reactivate)"
@@ -244,7 +252,7 @@ def subscribers_import(file: Path, skip_invalid: bool) -> None:
     from briefings.deliver.state import connect
     from briefings.deliver.subscribers import import_csv
 
-    report = import_csv(connect(), path=file, skip_invalid=skip_invalid)
+    report = import_csv(connect(_settings().state), path=file, skip_invalid=skip_invalid)
     for problem in report.problems:
         click.echo(f"skipped {problem}", err=True)
     click.echo(f"{report.added} added, {report.updated} updated, "
@@ -257,7 +265,7 @@ def subscribers_list() -> None:
     from briefings.deliver.state import connect
     from briefings.deliver.subscribers import listing
 
-    for reader in listing(connect()):
+    for reader in listing(connect(_settings().state)):
         topics = ";".join(reader.topics) or "*"
         click.echo(f"{reader.address}\t{reader.status}\t{reader.tlp}\t{topics}\t{reader.name}")
 
@@ -269,16 +277,13 @@ def subscribers_remove(email: str) -> None:
     from briefings.deliver.state import connect
     from briefings.deliver.subscribers import remove
 
-    remove(connect(), address=email)
+    remove(connect(_settings().state), address=email)
     click.echo(f"removed {email}")
 
 
 @cli.command()
-@SEEDS
-@click.option(
-    "--templates", type=click.Path(path_type=Path, file_okay=False), default=Path("templates"),
-    show_default=True, help="Folder of templates that override email.html and email.txt.",
-)
+@click.option("--seeds", type=click.Path(path_type=Path), hidden=True,
+              help="Accepted and ignored: an edition carries everything its email needs.")
 @OUT
 @click.option(
     "--date", callback=_iso_date,
@@ -286,25 +291,26 @@ def subscribers_remove(email: str) -> None:
 )
 @click.option("--dry-run", is_flag=True, help="List who would get what; send nothing.")
 @click.argument("ids", nargs=-1, metavar="[ID ...]")
-def send(  # noqa: PLR0913
-    seeds: Path, templates: Path, out: Path, date: str | None, dry_run: bool,
-    ids: tuple[str, ...],
+def send(
+    seeds: Path | None, out: Path, date: str | None, dry_run: bool, ids: tuple[str, ...],
 ) -> None:
     """Deliver editions to the subscribers who should get them, once each.
 
     Mail goes to BRIEFINGS_SMTP_URL, or to outbox/ as .eml files when it is unset.
-    The editions are read from OUT (each keeps the snapshot it was built from), so
-    --seeds is not read.
+    Each edition is sent as it was built: its email was rendered into OUT by
+    `build`, so the knowledge base and templates are not read (--seeds is accepted
+    and ignored, for older scripts).
     """
-    del seeds  # part of the fixed interface; an edition carries its own snapshot
+    del seeds  # part of the fixed interface (DESIGN.md); an edition carries its email
+    settings = _settings()
     from briefings.deliver.ledger import deliver, pick_editions
     from briefings.deliver.state import connect
 
     chosen = pick_editions(out, date=date, only=ids)
-    conn = connect(out=out)
+    conn = connect(settings.state, out=out)
     with _Progress("sending") as progress:
         report = deliver(
-            conn=conn, editions=chosen, templates=templates, dry_run=dry_run,
+            conn=conn, editions=chosen, settings=settings, dry_run=dry_run,
             progress=None if dry_run else progress,
         )
     for label, address in report.planned:
@@ -330,7 +336,7 @@ def serve(out: Path, host: str, port: int) -> None:
     """Serve the archive (read-only) and the unsubscribe endpoint."""
     from briefings.deliver.serve import serve as run_server
 
-    run_server(out=out, host=host, port=port)
+    run_server(out=out, host=host, port=port, settings=_settings())
 
 
 class _Progress:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import secrets
 from typing import TYPE_CHECKING
 
@@ -24,9 +23,9 @@ if TYPE_CHECKING:
 _PURPOSE = b"briefings-unsubscribe-v1"
 
 
-def secret(conn: sqlite3.Connection) -> bytes:
-    """The signing key: ``BRIEFINGS_SECRET``, or the one generated for this database."""
-    configured = os.environ.get("BRIEFINGS_SECRET")
+def secret(conn: sqlite3.Connection, *, configured: str | None = None) -> bytes:
+    """The signing key: ``configured`` (``BRIEFINGS_SECRET``), or the one generated for
+    this database."""
     if configured:
         return configured.encode()
     return setting(conn, "secret", secrets.token_urlsafe(32)).encode()

@@ -19,6 +19,7 @@ import jinja2
 from markupsafe import Markup
 
 from briefings import __version__
+from briefings.config import template_dirs
 
 if TYPE_CHECKING:
     from briefings.publish.scope import Slice
@@ -31,22 +32,6 @@ _MONTHS = (
     "January", "February", "March", "April", "May", "June", "July",
     "August", "September", "October", "November", "December",
 )
-
-
-def default_templates() -> Path:
-    """The packaged default templates (``templates/`` of a source checkout)."""
-    package = Path(__file__).parent.parent
-    packaged = package / "templates"
-    return packaged if packaged.is_dir() else package.parent / "templates"
-
-
-def template_dirs(templates: Path | None) -> list[Path]:
-    """The folders searched for templates and assets, most specific first."""
-    dirs = [templates] if templates is not None and templates.is_dir() else []
-    default = default_templates()
-    if default.resolve() not in {d.resolve() for d in dirs}:
-        dirs.append(default)
-    return dirs
 
 
 @cache
