@@ -19,7 +19,7 @@ from PIL import Image
 from briefings.editions import FigureImage, content_id
 from briefings.publish.build import build
 from briefings.publish.charts import short_label, span
-from briefings.publish.figures import draw_figures
+from briefings.publish.drawing import draw_figures
 from briefings.publish.load import load
 from briefings.publish.scope import take_slice
 
@@ -234,7 +234,7 @@ def test_nothing_to_draw_no_figure(sample_part) -> None:
 _DIGEST = """
 import hashlib, json, sys
 from pathlib import Path
-from briefings.publish.figures import draw_figures
+from briefings.publish.drawing import draw_figures
 from briefings.publish.load import load
 from briefings.publish.scope import take_slice
 part = take_slice(load(Path(sys.argv[1])), sys.argv[2])

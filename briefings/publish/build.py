@@ -102,7 +102,7 @@ def build(  # noqa: PLR0913
     if not force and (done := _unchanged(out, fingerprint, date, only)):
         return BuildReport(skipped=done)
 
-    from briefings.publish import figures as drawing
+    from briefings.publish import drawing
     from briefings.publish.changes import describe_changes
     from briefings.publish.email_parts import render_email
     from briefings.publish.load import load

@@ -3,7 +3,8 @@
 Each figure is drawn once per edition from the briefing's slice and kept in two
 forms from the same drawing: inline SVG with real text (web page and PDF) and PNG
 (email, where most clients drop SVG). The relationship map is laid out by Graphviz
-``dot``; the charts are drawn by Matplotlib (:mod:`briefings.publish.charts`).
+``dot``; the charts are drawn by Matplotlib (:mod:`briefings.publish.charts`);
+:func:`briefings.publish.drawing.draw_figures` draws them all.
 
 Drawing is deterministic (same slice, same bytes) and the SVG is safe to insert
 into HTML as markup: every data-derived text is escaped by the drawing library,
@@ -79,19 +80,6 @@ class Figure:
     def image(self) -> FigureImage:
         """The figure as the email carries it (draws the PNG if not drawn yet)."""
         return FigureImage(self.name, self.caption, self.description, self.key, self.png)
-
-
-def draw_figures(part: Slice) -> tuple[Figure, ...]:
-    """The figures of ``part`` that have something to show, in reading order."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as pool:  # dot runs in its own processes meanwhile
-        graph = pool.submit(relationship_map, part)
-        from briefings.publish import charts
-
-        figures = [charts.measures_chart(part), charts.timeline_chart(part)]
-        figures.insert(0, graph.result())
-    return tuple(f for f in figures if f is not None)
 
 
 def tlp_mark(part: Slice) -> tuple[str, str]:
