@@ -42,7 +42,7 @@ class Module:
         parts = self.name.split(".")
         if self.name == "briefings.__main__":
             return "cli"  # the `python -m briefings` shim
-        return parts[1] if len(parts) > 2 and parts[1] in {*WINGS, "cli"} else "core"
+        return parts[1] if len(parts) > 1 and parts[1] in {*WINGS, "cli"} else "core"
 
 
 def parse(name: str, source: str, path: Path) -> Module:
@@ -178,3 +178,9 @@ def test_the_checker_catches_a_cycle():
     known["briefings.errors"] = parse("briefings.errors", "def f():\n    import briefings.config\n",
                                       PACKAGE / "errors.py")
     assert ["briefings.config", "briefings.errors", "briefings.config"] in cycles(known)
+
+
+def test_no_module_is_over_350_lines():
+    long = {m.name: n for m in modules().values()
+            if (n := len(m.path.read_text(encoding="utf-8").splitlines())) > 350}
+    assert long == {}

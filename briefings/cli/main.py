@@ -15,6 +15,8 @@ from typing import Self
 import click
 
 from briefings import __version__
+from briefings.cli import current_settings
+from briefings.cli.subscribers import subscribers
 from briefings.config import Settings
 from briefings.errors import InvalidKnowledgeBase, UserError
 
@@ -78,8 +80,7 @@ def cli(ctx: click.Context) -> None:
     ctx.obj = Settings.from_env()  # the environment, read once, passed down
 
 
-def _settings() -> Settings:
-    return click.get_current_context().find_object(Settings) or Settings.from_env()
+cli.add_command(subscribers)
 
 
 @cli.command()
@@ -115,7 +116,7 @@ def build(  # noqa: PLR0913
         report = build_editions(
             seeds=seeds, templates=templates, out=out,
             date=date or _date.today().isoformat(), force=force, jobs=jobs, only=ids,
-            progress=progress, settings=_settings(),
+            progress=progress, settings=current_settings(),
         )
     for edition in report.built:
         click.echo(f"built {edition.html.parent}/ (edition {edition.number})")
@@ -164,7 +165,7 @@ def run(
     with _Progress("rendering PDFs") as progress:
         report = run_due(seeds=seeds, templates=templates, out=out,
                          now=now or datetime.now(UTC), jobs=jobs, progress=progress,
-                         settings=_settings())
+                         settings=current_settings())
     for outcome in report.outcomes:
         click.echo(f"{outcome.briefing}: {outcome.status}: {outcome.detail}")
     counts = {s: sum(o.status == s for o in report.outcomes)
@@ -204,83 +205,6 @@ def schema() -> None:
     click.echo(json_schema())
 
 
-@cli.group()
-def subscribers() -> None:
-    """Manage subscribers: address, name, topics and TLP clearance.
-
-    The database is BRIEFINGS_STATE (default: briefings.sqlite3 in this folder).
-    """
-
-
-@subscribers.command("add")
-@click.argument("email")
-@click.option("--name", default="", help="The reader's name, shown in the To: header.")
-@click.option(
-    "--topics", default="",
-    help="Comma-separated topics, e.g. water,basin; empty or * gets every briefing.",
-)
-@click.option(
-    "--tlp", default="clear", show_default=True, metavar="LEVEL",
-    help="Clearance: clear, green, amber, amber+strict or red.",
-)
-@click.option(
-    "--resubscribe", is_flag=True,
-    help="Make an unsubscribed address active again (only at the reader's own request).",
-)
-def subscribers_add(email: str, name: str, topics: str, tlp: str, resubscribe: bool) -> None:
-    """Add a subscriber, or update the one with this address."""
-    from briefings.deliver.state import connect
-    from briefings.deliver.subscribers import add
-
-    reader, created = add(
-        connect(_settings().state), address=email, name=name, topics=topics.split(","), tlp=tlp,
-        resubscribe=resubscribe,
-    )
-    note = "" if reader.status == "active" else " (unsubscribed: use --resubscribe to reactivate)"
-    click.echo(f"{'added' if created else 'updated'} {reader.address}{note}")
-
-
-@subscribers.command("import")
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option("--skip-invalid", is_flag=True, help="Import the valid rows; report the rest.")
-def subscribers_import(file: Path, skip_invalid: bool) -> None:
-    """Import subscribers from a CSV file with the header email,name,topics,tlp.
-
-    Topics are separated by ';'. An address already present is updated. Every bad
-    row is reported; without --skip-invalid nothing is imported if any row is bad.
-    """
-    from briefings.deliver.state import connect
-    from briefings.deliver.subscribers import import_csv
-
-    report = import_csv(connect(_settings().state), path=file, skip_invalid=skip_invalid)
-    for problem in report.problems:
-        click.echo(f"skipped {problem}", err=True)
-    click.echo(f"{report.added} added, {report.updated} updated, "
-               f"{len(report.problems)} bad rows skipped")
-
-
-@subscribers.command("list")
-def subscribers_list() -> None:
-    """List every subscriber: address, status, TLP, topics and name."""
-    from briefings.deliver.state import connect
-    from briefings.deliver.subscribers import listing
-
-    for reader in listing(connect(_settings().state)):
-        topics = ";".join(reader.topics) or "*"
-        click.echo(f"{reader.address}\t{reader.status}\t{reader.tlp}\t{topics}\t{reader.name}")
-
-
-@subscribers.command("remove")
-@click.argument("email")
-def subscribers_remove(email: str) -> None:
-    """Delete a subscriber and their delivery records."""
-    from briefings.deliver.state import connect
-    from briefings.deliver.subscribers import remove
-
-    remove(connect(_settings().state), address=email)
-    click.echo(f"removed {email}")
-
-
 @cli.command()
 @click.option("--seeds", type=click.Path(path_type=Path), hidden=True,
               help="Accepted and ignored: an edition carries everything its email needs.")
@@ -302,7 +226,7 @@ def send(
     and ignored, for older scripts).
     """
     del seeds  # part of the fixed interface (DESIGN.md); an edition carries its email
-    settings = _settings()
+    settings = current_settings()
     from briefings.deliver.ledger import deliver, pick_editions
     from briefings.deliver.state import connect
 
@@ -336,7 +260,7 @@ def serve(out: Path, host: str, port: int) -> None:
     """Serve the archive (read-only) and the unsubscribe endpoint."""
     from briefings.deliver.serve import serve as run_server
 
-    run_server(out=out, host=host, port=port, settings=_settings())
+    run_server(out=out, host=host, port=port, settings=current_settings())
 
 
 class _Progress:
