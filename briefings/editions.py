@@ -155,6 +155,8 @@ def _snapshot_topics(folder: Path) -> list[str]:
 
 def read_part(edition: Edition, name: str) -> bytes:
     """One file of ``edition``, checked against the SHA-256 its manifest records."""
+    if not _SAFE_NAME.match(name):
+        raise UserError(f"{edition.folder / MANIFEST}: refusing to read the file {name!r}")
     data = (edition.folder / name).read_bytes()
     expected = (edition.sha256 or {}).get(name)
     if expected is not None and hashlib.sha256(data).hexdigest() != expected:
