@@ -15,11 +15,12 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from conftest import ROOT
+from mail_helpers import DATE
 
 from briefings.cli.main import cli
 from briefings.deliver.state import connect
 from briefings.deliver.subscribers import add
-from briefings.editions import MANIFEST, SNAPSHOT, read_edition
+from briefings.editions import MANIFEST, SNAPSHOT, editions, read_edition
 
 pytest_plugins = ["mail_fixtures"]
 
@@ -112,3 +113,19 @@ def test_sending_loads_nothing_from_publish(built, tmp_path):
     done = subprocess.run([sys.executable, "-c", script, str(old_folder), str(new_folder)],
                           capture_output=True, text=True, check=True, cwd=ROOT)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_manifest_naming_a_file_outside_its_folder_is_refused(state, built, tmp_path):
+    folder = tmp_path / "out" / "river-dispute" / DATE
+    shutil.copytree(next(e for e in editions(built, "river-dispute") if e.date == DATE).folder,
+                    folder)
+    (tmp_path / "secret.txt").write_text("not for mail")
+    manifest = json.loads((folder / MANIFEST).read_text())
+    manifest["email"]["text"] = "../../../secret.txt"
+    (folder / MANIFEST).write_text(json.dumps(manifest))
+    add(connect(), address="ann@example.org", topics=["water"], tlp="green")
+    result = CliRunner().invoke(cli, ["send", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "refusing to read the file '../../../secret.txt'" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not Path("outbox").exists()
