@@ -12,11 +12,11 @@ from click.testing import CliRunner
 from conftest import SAMPLE
 from mail_helpers import DATE
 
-from briefings.__main__ import cli
-from briefings.alerts import LISTED, Failures, alert_message, alert_recipients
+from briefings.cli.main import cli
+from briefings.deliver.alerts import LISTED, Failures, alert_message, alert_recipients
+from briefings.deliver.state import connect
+from briefings.deliver.subscribers import add
 from briefings.errors import UserError
-from briefings.state import connect
-from briefings.subscribers import add
 
 pytest_plugins = ["mail_fixtures"]
 
@@ -141,7 +141,7 @@ def test_a_run_sends_one_alert_for_a_failed_build_and_a_failed_delivery(
         "  - id: second\n    title: Second\n    bluf: B\n    tlp: green\n"
         "    actors: [highland]\n    schedule: '0 6 * * *'\n    timezone: UTC\n"),
         encoding="utf-8")
-    from briefings import build as build_module
+    from briefings.publish import build as build_module
 
     real = build_module.build
 

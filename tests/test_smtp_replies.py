@@ -13,12 +13,12 @@ import pytest
 from click.testing import CliRunner
 from mail_helpers import DATE, LATER
 
-from briefings.__main__ import cli
-from briefings.deliver import deliver
+from briefings.cli.main import cli
+from briefings.deliver.ledger import deliver
+from briefings.deliver.state import connect
+from briefings.deliver.subscribers import add
+from briefings.deliver.transports import SmtpTransport
 from briefings.editions import editions
-from briefings.state import connect
-from briefings.subscribers import add
-from briefings.transports import SmtpTransport
 
 pytest_plugins = ["mail_fixtures"]
 

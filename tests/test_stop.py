@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from mail_helpers import DATE, ROOT
 
+from briefings.deliver.state import connect
+from briefings.deliver.subscribers import add
 from briefings.editions import MANIFEST, RECORD
-from briefings.state import connect
-from briefings.subscribers import add
 
 pytest_plugins = ["mail_fixtures"]
 

@@ -19,41 +19,39 @@ What the server said is what the ledger records (every reply is checked, see
 
 For ``briefings run``, which builds and then delivers::
 
-    from briefings.deliver import deliver
-    from briefings.state import connect, one_at_a_time
+    from briefings.deliver.ledger import deliver
+    from briefings.deliver.state import connect, one_at_a_time
 
-    conn = connect(out=out)
+    conn = connect(settings.state, out=out)
     with one_at_a_time(conn):          # the lock is re-entrant within a process
         built = build(...).built
-        report = deliver(conn=conn, editions=built, out=out)
+        report = deliver(conn=conn, editions=built, out=out, settings=settings)
     print(report.summary()); exit non-zero unless report.ok
 """
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from briefings.delivery_report import DeliveryReport, Undelivered
-from briefings.editions import SNAPSHOT
-from briefings.errors import UserError
-from briefings.mail import Letter, compose, message_bytes, message_id, sender_address
-from briefings.retry import PENDING_DAYS, UNFINISHED, expire, with_pending
-from briefings.state import now, one_at_a_time, transaction
-from briefings.stop import deferred
-from briefings.subscribers import Subscriber, recipients
-from briefings.tokens import secret, unsubscribe_path
-from briefings.transports import (
+from briefings.config import Settings
+from briefings.deliver.mail import Letter, compose, message_bytes, message_id, sender_address
+from briefings.deliver.report import DeliveryReport, Undelivered
+from briefings.deliver.retry import PENDING_DAYS, UNFINISHED, expire, with_pending
+from briefings.deliver.state import now, one_at_a_time, transaction
+from briefings.deliver.subscribers import Subscriber, recipients
+from briefings.deliver.tokens import secret, unsubscribe_path
+from briefings.deliver.transports import (
     PermanentFailure,
     TemporaryFailure,
     Transport,
     Unreachable,
-    transport_from_env,
+    transport_for,
 )
+from briefings.errors import UserError
+from briefings.stop import deferred
 
 if TYPE_CHECKING:
     import sqlite3
@@ -68,7 +66,7 @@ def deliver(  # noqa: PLR0913
     editions: Sequence[Edition],
     out: Path | None = None,
     only: Sequence[str] = (),
-    templates: Path | None = None,
+    settings: Settings | None = None,
     transport: Transport | None = None,
     dry_run: bool = False,
     public_url: str | None = None,
@@ -86,14 +84,15 @@ def deliver(  # noqa: PLR0913
     and still not sent expire. One edition that cannot be sent (a missing PDF, a
     template error) does not stop the others.
 
-    ``public_url`` defaults to ``BRIEFINGS_PUBLIC_URL`` (pass ``""`` for none);
-    ``transport`` to SMTP at ``BRIEFINGS_SMTP_URL`` or, when unset, the ``outbox/``
-    folder. A temporary failure is tried ``attempts`` times in all, waiting
-    ``backoff`` seconds, then twice that, and so on.
+    ``settings`` gives the sender, the secret and, unless given here, the public URL
+    (pass ``public_url=""`` for none) and the transport (SMTP at ``smtp_url`` or,
+    when unset, the outbox folder). A temporary failure is tried ``attempts`` times
+    in all, waiting ``backoff`` seconds, then twice that, and so on.
     """
+    settings = settings or Settings()
     if public_url is None:
-        public_url = os.environ.get("BRIEFINGS_PUBLIC_URL") or None
-    sender = sender_address()
+        public_url = settings.public_url
+    sender = sender_address(settings.sender)
     report = DeliveryReport()
     chosen = [(e, False) for e in editions]
     if out is not None:
@@ -101,8 +100,7 @@ def deliver(  # noqa: PLR0913
     letters: list[tuple[Letter, bool]] = []
     for edition, retry_only in chosen:
         try:
-            letters.append((compose(edition, templates=templates, sender=sender,
-                                    public_url=public_url), retry_only))
+            letters.append((compose(edition, sender=sender, public_url=public_url), retry_only))
         except Exception as exc:  # noqa: BLE001 - one edition's failure never stops the others
             report.undelivered.append(Undelivered(_label(edition), "", "failed", _words(exc)))
     if dry_run:
@@ -117,8 +115,9 @@ def deliver(  # noqa: PLR0913
         for expired in expire(conn, days=pending_days):
             report.add(expired.edition, "expired", expired.address, expired.reply)
         run = _Run(
-            conn=conn, report=report, key=secret(conn), attempts=attempts, backoff=backoff,
-            sleep=sleep or time.sleep, transport=transport or transport_from_env(),
+            conn=conn, report=report, key=secret(conn, configured=settings.secret),
+            attempts=attempts, backoff=backoff, sleep=sleep or time.sleep,
+            transport=transport or transport_for(settings),
         )
         try:
             run.deliver_all(letters, progress)
@@ -132,17 +131,13 @@ def _label(edition: Edition) -> str:
 
 
 def _words(exc: BaseException) -> str:
-    if isinstance(exc, UserError):
-        return exc.format_message()
-    return f"{type(exc).__name__}: {exc}"
+    return str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
 
 
 def _readers(conn: sqlite3.Connection, letter: Letter, *, retry_only: bool = False,
              ) -> list[Subscriber]:
     """Who should get this letter; with ``retry_only``, of those, whom it is pending for."""
-    snapshot = json.loads((letter.edition.folder / SNAPSHOT).read_text(encoding="utf-8"))
-    topics = snapshot["briefing"].get("topics") or ()
-    readers = recipients(conn, tlp=letter.edition.tlp, topics=topics)
+    readers = recipients(conn, tlp=letter.edition.tlp, topics=letter.edition.topics)
     if not retry_only:
         return readers
     rows = conn.execute(

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from briefings.deliver.state import now, transaction
 from briefings.editions import Edition, edition_folder, read_edition
 from briefings.errors import UserError
-from briefings.state import now, transaction
 
 if TYPE_CHECKING:
     import sqlite3

@@ -22,13 +22,14 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
+from briefings.deliver.retry import PENDING_DAYS
+from briefings.deliver.subscribers import check_address
 from briefings.errors import UserError
-from briefings.retry import PENDING_DAYS
-from briefings.subscribers import check_address
 
 if TYPE_CHECKING:
-    from briefings.delivery_report import DeliveryReport
-    from briefings.transports import Transport
+    from briefings.config import Settings
+    from briefings.deliver.report import DeliveryReport
+    from briefings.deliver.transports import Transport
 
 LISTED = 100  # lines per section; a whole list refused would make an unreadable alert
 
@@ -130,8 +131,7 @@ def send_alert(failures: Failures, *, to: Sequence[Address], sender: Address,
                 transport.send(sender=sender.addr_spec, recipient=address.addr_spec, data=data,
                                name=name)
             except Exception as exc:  # noqa: BLE001 - a failed alert never hides the failure
-                reply = getattr(exc, "reply", None) or (
-                    exc.format_message() if isinstance(exc, UserError) else f"{exc}")
+                reply = getattr(exc, "reply", None) or str(exc)
                 said.append(f"alert to {address.addr_spec} NOT sent: {reply}")
             else:
                 said.append(f"alert sent to {address.addr_spec}")
@@ -140,17 +140,20 @@ def send_alert(failures: Failures, *, to: Sequence[Address], sender: Address,
     return said
 
 
-def alert(command: str, *, to: Sequence[Address], not_built: Sequence[str] = (),
+def alert(command: str, *, settings: Settings, not_built: Sequence[str] = (),
           delivery: DeliveryReport | None = None) -> list[str]:
-    """Alert ``to`` if the command failed to build or deliver anything, the way the
-    editions go; what became of the alert, one line each (none when nothing failed)."""
-    from briefings.mail import sender_address
-    from briefings.transports import transport_from_env
+    """Alert ``settings.alert_to`` if the command failed to build or deliver anything,
+    the way the editions go; what became of the alert, one line each (none when
+    nothing failed or nobody is to be alerted)."""
+    from briefings.deliver.mail import sender_address
+    from briefings.deliver.transports import transport_for
 
     found = Failures.of(command, not_built=not_built, delivery=delivery)
-    if not (found and to):
+    if not found or not settings.alert_to:
         return []
     try:
-        return send_alert(found, to=to, sender=sender_address(), transport=transport_from_env())
+        to = alert_recipients(settings.alert_to)
+        sender = sender_address(settings.sender)
+        return send_alert(found, to=to, sender=sender, transport=transport_for(settings))
     except Exception as exc:  # noqa: BLE001 - a failed alert never hides the original failure
         return [f"alert NOT sent: {exc}"]

@@ -6,7 +6,7 @@ builds the edition dated by the slot's local date and delivers it. A first run, 
 run after downtime, handles only the latest slot. A slot that failed to build, or
 whose delivery failed or is still pending, stays due, so the next run tries again
 (the delivery ledger keeps it to once per reader); every run also tries again the
-deliveries still pending from earlier editions (:mod:`briefings.retry`). One
+deliveries still pending from earlier editions (:mod:`briefings.deliver.retry`). One
 briefing's failure never stops the others. Only one ``run`` or ``send`` works at a
 time.
 """
@@ -16,10 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from briefings.config import Settings
+from briefings.deliver.schedule import Slot, latest_slot
+from briefings.deliver.state import connect, one_at_a_time, transaction
+from briefings.deliver.state import now as timestamp
 from briefings.errors import UserError
-from briefings.schedule import Slot, latest_slot
-from briefings.state import connect, one_at_a_time, transaction
-from briefings.state import now as timestamp
 
 if TYPE_CHECKING:
     import sqlite3
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from datetime import datetime
     from pathlib import Path
 
-    from briefings.delivery_report import DeliveryReport
+    from briefings.deliver.report import DeliveryReport
     from briefings.editions import Edition
 
 
@@ -64,6 +65,7 @@ def run_due(  # noqa: PLR0913
     now: datetime,
     jobs: int | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    settings: Settings | None = None,
 ) -> RunReport:
     """Build every briefing whose latest slot at ``now`` is not yet handled, then
     deliver what was built, and what is still pending from earlier runs, at once.
@@ -71,12 +73,13 @@ def run_due(  # noqa: PLR0913
     One briefing's failure (any exception while building or sending it) is recorded
     and the others go on.
     """
-    from briefings.deliver import deliver
-    from briefings.delivery_report import DeliveryReport, Undelivered
-    from briefings.load import load
+    from briefings.deliver.ledger import deliver
+    from briefings.deliver.report import DeliveryReport, Undelivered
+    from briefings.publish.load import load
 
+    settings = settings or Settings()
     kb = load(seeds)
-    conn = connect(out=out)
+    conn = connect(settings.state, out=out)
     report = RunReport()
     with one_at_a_time(conn):
         due: list[tuple[Slot, Edition]] = []
@@ -97,7 +100,7 @@ def run_due(  # noqa: PLR0913
             try:
                 edition, unchanged = _build_slot(slot, briefing.on_unchanged, seeds=seeds,
                                                  templates=templates, out=out, jobs=jobs,
-                                                 progress=progress)
+                                                 progress=progress, settings=settings)
             except Exception as exc:  # noqa: BLE001 - one briefing must not stop the others
                 _finish(conn, report, slot, "failed", f"not built: {_words(exc)}")
                 report.not_built.append(f"{briefing.id} (slot {slot.key}): {_words(exc)}")
@@ -108,7 +111,7 @@ def run_due(  # noqa: PLR0913
                 due.append((slot, edition))
         try:
             report.delivery = deliver(conn=conn, editions=[e for _, e in due], out=out,
-                                      templates=templates)
+                                      settings=settings)
         except Exception as exc:  # noqa: BLE001 - the set-up (login, outbox, sender) or a bug
             why = f"not sent: {_words(exc)}"
             report.delivery = DeliveryReport(undelivered=[
@@ -130,19 +133,19 @@ def _label(edition: Edition) -> str:
 
 
 def _words(exc: BaseException) -> str:
-    return exc.format_message() if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
+    return str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
 
 
 def _build_slot(  # noqa: PLR0913
     slot: Slot, on_unchanged: str, *, seeds: Path, templates: Path | None, out: Path,
-    jobs: int | None, progress: Callable[[str, int, int], None] | None,
+    jobs: int | None, progress: Callable[[str, int, int], None] | None, settings: Settings,
 ) -> tuple[Edition, str]:
     """The slot's edition, built, and why it is not to be sent ("" when it is)."""
-    from briefings.build import build
     from briefings.editions import edition_folder, previous_edition, read_edition
+    from briefings.publish.build import build
 
     build(seeds=seeds, templates=templates, out=out, date=slot.date, only=[slot.briefing],
-          jobs=jobs, progress=progress)
+          jobs=jobs, progress=progress, settings=settings)
     edition = read_edition(edition_folder(out, slot.briefing, slot.date))
     if edition is None:
         raise UserError(f"no edition was written for {slot.date}")
