@@ -8,7 +8,7 @@ one in flight; a rerun continues where the last one stopped and skips nobody. A
 SIGTERM or SIGINT waits for the message in flight (:func:`briefings.stop.deferred`).
 
 What the server said is what the ledger records (every reply is checked, see
-:mod:`briefings.transports`):
+:mod:`briefings.deliver.transports`):
 
 - 2xx after the body: ``sent``.
 - 4xx anywhere, a dropped connection: tried ``attempts`` times with exponential
