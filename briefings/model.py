@@ -21,8 +21,18 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from briefings.cron import check_cron
+from briefings.values import (
+    MAX_NUMBER,
+    check_briefing_id,
+    check_number,
+    check_visible,
+    check_written,
+)
+
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+MAX_ID = 64  # ids name folders, files and web addresses
+_DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")
 
 LIKELIHOODS: dict[str, str] = {
     "remote-chance": "≤5%",
@@ -57,10 +67,13 @@ SECTIONS = (
 
 
 def _check_date(value: str) -> str:
+    check_written(value, "the date")
     match = _DATE.match(value)
     if not match:
         raise ValueError(f"expected a date as YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}")
     year, month, day = (int(part) if part else None for part in match.groups())
+    if year == 0:
+        raise ValueError(f"year 0000 does not exist in {value!r}; years start at 0001")
     if month is not None and not 1 <= month <= 12:
         raise ValueError(f"month {month} does not exist in {value!r}")
     if day is not None and not 1 <= day <= calendar.monthrange(year, month)[1]:  # type: ignore[arg-type]
@@ -87,14 +100,6 @@ def _check_currency(value: str) -> str:
     return value
 
 
-def _check_cron(value: str) -> str:
-    from croniter import croniter
-
-    if len(value.split()) != 5 or not croniter.is_valid(value):
-        raise ValueError(f"expected a 5-field cron expression, got {value!r}")
-    return value
-
-
 def _check_timezone(value: str) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -106,9 +111,18 @@ def _check_timezone(value: str) -> str:
     return value
 
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(check_visible)
+]
 Markdown = Annotated[Text, Field(description="CommonMark text; raw HTML is shown as text")]
-Slug = Annotated[str, StringConstraints(pattern=SLUG)]
+Slug = Annotated[str, StringConstraints(pattern=SLUG, max_length=MAX_ID)]
+BriefingId = Annotated[Slug, AfterValidator(check_briefing_id)]
+Number = Annotated[
+    float,
+    BeforeValidator(check_number),
+    WithJsonSchema({"type": "number", "maximum": MAX_NUMBER, "minimum": -MAX_NUMBER}),
+]
+Integer = Annotated[int, BeforeValidator(check_number)]
 Date = Annotated[
     str,
     AfterValidator(_check_date),
@@ -116,7 +130,7 @@ Date = Annotated[
 ]
 Country = Annotated[str, AfterValidator(_check_country)]
 Currency = Annotated[str, AfterValidator(_check_currency)]
-Cron = Annotated[str, AfterValidator(_check_cron)]
+Cron = Annotated[str, AfterValidator(check_cron)]
 TimeZone = Annotated[str, AfterValidator(_check_timezone)]
 Likelihood = Literal[
     "remote-chance", "highly-unlikely", "unlikely", "realistic-possibility",
@@ -137,7 +151,7 @@ class Citation(Contract):
     """A cited source, with how credible this piece of information is."""
 
     source: Slug = Field(description="id of a source")
-    credibility: int | None = Field(
+    credibility: Integer | None = Field(
         None, ge=1, le=6, description="1 confirmed … 6 cannot be judged"
     )
     locator: Text | None = Field(None, description='where in the source, e.g. "para 4"')
@@ -200,7 +214,7 @@ class Measure(Item):
     targets: list[Slug]
     status: Literal["proposed", "threatened", "announced", "in-force", "suspended", "lifted"]
     sources: Cites
-    rate_percent: float | None = Field(None, ge=0)
+    rate_percent: Number | None = Field(None, ge=0)
     announced: Date | None = None
     effective: Date | None = None
     ends: Date | None = None
@@ -209,7 +223,7 @@ class Measure(Item):
 
 
 class Value(Contract):
-    amount: float = Field(ge=0)
+    amount: Number = Field(ge=0)
     currency: Currency = Field(description="ISO 4217")
     period: Text | None = None
 
@@ -251,6 +265,7 @@ class Judgment(Item):
 
 
 class Briefing(Item):
+    id: BriefingId = Field(description="unique; [a-z0-9][a-z0-9-]*, not a web route's name")
     title: Text
     bluf: Markdown = Field(description="the bottom line up front")
     tlp: Tlp = Field(description="Traffic Light Protocol 2.0 marking")
