@@ -220,6 +220,8 @@ def subscribers_import(file: Path, skip_invalid: bool) -> None:
     from briefings.subscribers import import_csv
 
     report = import_csv(connect(), path=file, skip_invalid=skip_invalid)
+    for note in report.notes:
+        click.echo(note, err=True)
     for problem in report.problems:
         click.echo(f"skipped {problem}", err=True)
     click.echo(f"{report.added} added, {report.updated} updated, "

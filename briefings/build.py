@@ -80,10 +80,7 @@ def build(  # noqa: PLR0913
     ``figures=False`` leaves the figures out: text-only editions.
     """
     tdigest = templates_digest(templates)
-    digest = hashlib.sha256(f"{tdigest}|{__version__}".encode())
-    for path in yaml_files(seeds):
-        digest.update(f"{path.relative_to(seeds)}\0".encode() + path.read_bytes() + b"\0")
-    fingerprint = digest.hexdigest()
+    fingerprint = _fingerprint(seeds, tdigest)
     if not force and (done := _unchanged(out, fingerprint, date, only)):
         return BuildReport(skipped=done)
 
@@ -168,6 +165,18 @@ def build(  # noqa: PLR0913
     return report
 
 
+def _fingerprint(seeds: Path, tdigest: str) -> str:
+    """A hash of everything a full build reads: the seed files, templates and tool."""
+    digest = hashlib.sha256(f"{tdigest}|{__version__}".encode())
+    for path in yaml_files(seeds):
+        try:
+            content = path.read_bytes()
+        except OSError:  # unreadable: never "unchanged", and load() says where
+            content = os.urandom(16)
+        digest.update(f"{path.relative_to(seeds)}\0".encode() + content + b"\0")
+    return digest.hexdigest()
+
+
 def _unchanged(out: Path, fingerprint: str, date: str, only: Sequence[str]) -> list[str]:
     """The briefings of the last full build, if nothing it read has changed since."""
     record = read_record(out)
@@ -204,7 +213,7 @@ def _previous(out: Path, briefing: str, date: str) -> tuple[Edition, Slice] | No
     try:
         data = json.loads((edition.folder / SNAPSHOT).read_text(encoding="utf-8"))
         return edition, Slice.from_json(data)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None  # an unreadable snapshot: report this edition as a first
 
 

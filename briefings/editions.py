@@ -20,6 +20,8 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,7 +84,7 @@ def read_edition(folder: Path) -> Edition | None:
             built=data.get("built", ""), since=data.get("since"),
             figures=tuple(data.get("figures") or ()),
         )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None
 
 
@@ -114,20 +116,22 @@ def write_edition(
     unsafe = [name for name in files if not _SAFE_NAME.match(name)]
     if unsafe:
         raise UserError(f"refusing to write unsafe file names {unsafe}")
-    final.parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(tempfile.mkdtemp(prefix=f".{date}-", dir=final.parent))
-    temporary.chmod(0o755)
-    try:
-        sizes = {}
-        for name, content in files.items():
-            (temporary / name).write_bytes(content)
-            sizes[name] = len(content)
-        record = {**manifest, "briefing": briefing, "date": date, "files": sizes}
-        (temporary / MANIFEST).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
-        _swap_in(temporary, final)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
+    with cannot_write(final):
+        final.parent.mkdir(parents=True, exist_ok=True)
+        temporary = Path(tempfile.mkdtemp(prefix=f".{date}-", dir=final.parent))
+        try:
+            temporary.chmod(0o755)
+            sizes = {}
+            for name, content in files.items():
+                (temporary / name).write_bytes(content)
+                sizes[name] = len(content)
+            record = {**manifest, "briefing": briefing, "date": date, "files": sizes}
+            text = json.dumps(record, indent=2, sort_keys=True) + "\n"
+            (temporary / MANIFEST).write_text(text, encoding="utf-8")
+            _swap_in(temporary, final)
+        except BaseException:
+            shutil.rmtree(temporary, ignore_errors=True)
+            raise
     edition = read_edition(final)
     assert edition is not None
     return edition
@@ -149,23 +153,38 @@ def _swap_in(temporary: Path, final: Path) -> None:
 
 def write_file(path: Path, content: bytes) -> None:
     """Write one file by moving a finished temporary file over it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    with cannot_write(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(content)
+            Path(name).chmod(0o644)
+            Path(name).replace(path)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
+
+
+@contextmanager
+def cannot_write(place: Path) -> Iterator[None]:
+    """A failed write (full disk, read-only folder) as a clean error naming the place.
+
+    Whatever was being written is left as it was: the writers above move finished
+    files into place, and remove their temporary files when they fail.
+    """
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-        Path(name).chmod(0o644)
-        Path(name).replace(path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
+        yield
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise UserError(f"cannot write {place}: {reason}; it is left as it was") from None
 
 
 def read_record(out: Path) -> dict[str, Any]:
     """What the last full build of ``out`` recorded (empty if none or unreadable)."""
     try:
         record = json.loads((out / RECORD).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return {}
     return record if isinstance(record, dict) else {}
 

@@ -145,10 +145,13 @@ def display(path: Path) -> str:
 
 def read_yaml(path: Path) -> Located:
     """Read one YAML file into plain data (dicts, lists, strings, None)."""
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise ReadError(f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
-    raw = path.read_bytes()
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ReadError(f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ReadError(f"cannot read the file: {exc.strerror or exc}") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
