@@ -55,10 +55,15 @@ def cli() -> None:
 def validate(seeds: Path) -> None:
     """Check the knowledge base; report every error as file:line:col."""
     from briefings.load import load
+    from briefings.schedule import in_words
 
     kb = load(seeds)
     counts = ", ".join(f"{len(items)} {name}" for name, items in kb.collections.items())
     click.echo(f"{seeds}: valid ({counts})")
+    for briefing in kb["briefings"].values():
+        if briefing.schedule:
+            click.echo(f"{briefing.id}: {in_words(briefing.schedule)} ({briefing.schedule}, "
+                       f"{briefing.timezone})")
 
 
 @cli.command()

@@ -141,9 +141,11 @@ def _missing(items, places, target: str, ref: str | None) -> str | None:  # noqa
 
 def suggest(word: str, known: Any) -> str:
     """``"; did you mean 'x'?"`` when ``word`` is close to one of ``known``; else ``""``."""
-    choices = [str(k) for k in known]
-    by_case = {c.casefold(): c for c in choices}
-    found = get_close_matches(word.casefold(), list(by_case), n=1, cutoff=0.6)
+    by_case = {str(k).casefold(): str(k) for k in known}
+    word = word.casefold()
+    found = get_close_matches(word, list(by_case), n=1, cutoff=0.6)
+    if not found and len(word) >= 3:  # an abbreviation: "cred" for "credibility"
+        found = [k for k in by_case if k.startswith(word)][:1]
     return f"; did you mean {by_case[found[0]]!r}?" if found else ""
 
 
