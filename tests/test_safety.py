@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import socket
 import threading
 from pathlib import Path
@@ -9,9 +11,11 @@ from pathlib import Path
 import pymupdf
 import pytest
 from bs4 import BeautifulSoup
+from click.testing import CliRunner
 from conftest import SAMPLE_DATE
 
 from briefings import editions
+from briefings.__main__ import cli
 from briefings.build import build
 from briefings.errors import UserError
 from briefings.pdf import AssetFetcher, write_pdf
@@ -71,15 +75,43 @@ def _add_actor(folder: Path, text: str) -> None:
 def test_images_in_the_yaml_are_not_fetched(tmp_path, sample_copy, listener):
     url = f"http://127.0.0.1:{listener.port}/spy.png"
     _add_actor(sample_copy, f"'![spy]({url}) ![pw](file:///etc/passwd) <img src=\"{url}\">'")
+    (sample_copy / "knowledge.yaml").write_text(
+        (sample_copy / "knowledge.yaml").read_text(encoding="utf-8").replace(
+            "    bluf: Highland's reservoir is filling; Qamaria threatens a **15% levy**.\n",
+            f"    bluf: '![the dam]({url}) and <{url}> and [![x]({url})]({url})'\n", 1),
+        encoding="utf-8")
     out = tmp_path / "out"
     build(seeds=sample_copy, templates=None, out=out, date=SAMPLE_DATE, jobs=1)
-    pdf = out / "river-dispute" / SAMPLE_DATE / f"river-dispute-{SAMPLE_DATE}.pdf"
-    with pymupdf.open(pdf) as document:
+    folder = out / "river-dispute" / SAMPLE_DATE
+    with pymupdf.open(folder / f"river-dispute-{SAMPLE_DATE}.pdf") as document:
         text = "".join(page.get_text() for page in document)
         images = sum(len(page.get_images()) for page in document)
+        links = [link.get("uri") for page in document for link in page.get_links()]
     assert listener.connections == 0
     assert "root:" not in text
     assert images == 0
+    assert url in links, "the image is a link the reader may follow"
+    web = BeautifulSoup((folder / "index.html").read_text(encoding="utf-8"), "html.parser")
+    html, _ = _email(sample_copy)
+    mail = BeautifulSoup(html, "html.parser")
+    for soup in (web, mail):
+        for tag in soup.find_all(["img", "image", "source", "video", "audio", "iframe",
+                                  "object", "embed", "link"]):
+            for name in ("src", "srcset", "href", "data", "poster"):
+                assert not str(tag.get(name, "")).startswith(("http", "//", "file")), tag
+        assert soup.find("a", href=url, string="the dam") is not None
+        assert not any(a.find("a") for a in soup.find_all("a")), "no link inside a link"
+    assert listener.connections == 0
+
+
+def _email(seeds: Path) -> tuple[str, str]:
+    from briefings.load import load
+    from briefings.mail import render_email
+    from briefings.scope import take_slice
+
+    part = take_slice(load(seeds), "river-dispute")
+    return render_email(part, date=SAMPLE_DATE, number=1, changes=None, since=None,
+                        templates=None, public_url=None)
 
 
 def test_the_fetcher_refuses_network_and_files_outside_the_templates(listener, tmp_path):
@@ -154,11 +186,84 @@ def test_a_failed_build_leaves_the_previous_edition_untouched(tmp_path, sample_c
         raise OSError("disk full")
 
     monkeypatch.setattr(editions, "_swap_in", crash)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(UserError, match="disk full"):
         build(seeds=sample_copy, templates=None, out=out, date=SAMPLE_DATE, jobs=1)
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
     assert not [p for p in out.rglob(".*") if p.is_dir()], "temporary folders were left behind"
+
+
+def _files(out: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def test_a_full_disk_mid_edition_is_a_clean_error_and_changes_nothing(
+    tmp_path, sample_copy, monkeypatch,
+):
+    out = tmp_path / "out"
+    build(seeds=sample_copy, templates=None, out=out, date=SAMPLE_DATE, jobs=1)
+    before = _files(out)
+    _add_actor(sample_copy, "Changed summary")
+    real_write = Path.write_bytes
+    written: list[Path] = []
+
+    def fill_the_disk(path: Path, data: bytes) -> int:
+        if written:  # the second file finds the disk full, half-way through
+            real_write(path, bytes(data)[: len(data) // 2])
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        written.append(path)
+        return real_write(path, data)
+
+    monkeypatch.setattr(Path, "write_bytes", fill_the_disk)
+    result = CliRunner().invoke(cli, ["build", "--seeds", str(sample_copy), "--out", str(out),
+                                      "--date", SAMPLE_DATE, "--jobs", "1"])
+    monkeypatch.undo()
+    assert result.exit_code == 1, result.output
+    assert not isinstance(result.exception, OSError), "no traceback"
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith(f"Error: cannot write {out / 'river-dispute' / SAMPLE_DATE}: "
+                           "No space left on device"), last
+    assert _files(out) == before
+    assert not [p for p in out.rglob(".*") if p.is_dir()], "temporary folders were left behind"
+
+
+def test_a_read_only_output_folder_is_a_clean_error_and_writes_nothing(
+    tmp_path, sample_copy, monkeypatch,
+):
+    out = tmp_path / "out"
+    out.mkdir()
+    real_mkdir = os.mkdir
+
+    def read_only(path: object, *args: object, **kwargs: object) -> None:
+        if Path(str(path)).is_relative_to(out):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+        real_mkdir(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "mkdir", read_only)
+    result = CliRunner().invoke(cli, ["build", "--seeds", str(sample_copy), "--out", str(out),
+                                      "--date", SAMPLE_DATE, "--jobs", "1"])
+    monkeypatch.undo()
+    assert result.exit_code == 1, result.output
+    assert not isinstance(result.exception, OSError), "no traceback"
+    assert "Error: cannot write" in result.output
+    assert "Read-only file system" in result.output
+    assert list(out.rglob("*")) == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder anyway")
+def test_a_folder_without_write_permission_is_a_clean_error(tmp_path, sample_copy):
+    out = tmp_path / "out"
+    out.mkdir()
+    out.chmod(0o555)
+    try:
+        result = CliRunner().invoke(cli, ["build", "--seeds", str(sample_copy),
+                                          "--out", str(out), "--date", SAMPLE_DATE])
+    finally:
+        out.chmod(0o755)
+    assert result.exit_code == 1
+    assert "Error: cannot write" in result.output
+    assert "Permission denied" in result.output
+    assert list(out.rglob("*")) == []
 
 
 def test_a_template_error_writes_nothing(tmp_path):
