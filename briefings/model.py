@@ -23,6 +23,8 @@ from pydantic import (
 
 from briefings.cron import check_cron
 from briefings.values import (
+    FIRST_YEAR,
+    LAST_YEAR,
     MAX_NUMBER,
     check_briefing_id,
     check_number,
@@ -72,8 +74,12 @@ def _check_date(value: str) -> str:
     if not match:
         raise ValueError(f"expected a date as YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}")
     year, month, day = (int(part) if part else None for part in match.groups())
-    if year == 0:
-        raise ValueError(f"year 0000 does not exist in {value!r}; years start at 0001")
+    if not FIRST_YEAR <= year <= LAST_YEAR:  # type: ignore[operator]
+        gone = "year 0000 does not exist; " if year == 0 else ""
+        raise ValueError(
+            f"{gone}year {year:04d} in {value!r} is out of range: dates run from {FIRST_YEAR} "
+            f"to {LAST_YEAR} (a typo?)"
+        )
     if month is not None and not 1 <= month <= 12:
         raise ValueError(f"month {month} does not exist in {value!r}")
     if day is not None and not 1 <= day <= calendar.monthrange(year, month)[1]:  # type: ignore[arg-type]

@@ -13,6 +13,7 @@ import unicodedata
 from typing import Any
 
 _NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+FIRST_YEAR, LAST_YEAR = 1000, 2999  # what a timeline can draw; else a typo (0000, 9999)
 MAX_NUMBER = 1e18  # larger is a typo (or an attack on the layout), whatever the currency
 # Web addresses of `serve`, `preview` and the public archive: no briefing may take one.
 ROUTES = (
@@ -39,7 +40,10 @@ def check_number(value: Any) -> Any:
         check_written(value, "the number")
         if not _NUMBER.match(value):
             raise ValueError(f"expected a number such as 15, 2.5 or 1.2e9, got {value!r}")
-        value = float(value) if any(c in value for c in ".eE") else int(value)
+        whole = not any(c in value for c in ".eE")
+        value = float(value)  # a 5,000-digit integer is inf here, and refused below
+        if whole and math.isfinite(value) and abs(value) <= MAX_NUMBER:
+            value = int(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool) and (
         not math.isfinite(value) or abs(value) > MAX_NUMBER
     ):

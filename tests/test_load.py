@@ -181,6 +181,8 @@ def _one(write_yaml, snippet: str) -> str:
     [
         ("'0000'", "year 0000 does not exist"),
         ("0000-01-01", "year 0000 does not exist"),
+        ("0001-01-01", "year 0001 in '0001-01-01' is out of range: dates run from 1000 to 2999"),
+        ("9999-12-31", "year 9999 in '9999-12-31' is out of range"),
         ("'２０２３'", "non-ASCII digit '２'"),
         ("٢٠٢٣-09-12", "non-ASCII digit '٢'"),
         ("'2023-09-12 '", "has spaces before or after it"),
@@ -207,6 +209,7 @@ def test_dates_written_oddly_are_refused_at_their_place(write_yaml, value, messa
         ("'15 '", "has spaces before or after it"),
         ("١٥", "non-ASCII digit '١'"),
         ("1_000", "expected a number"),
+        ("9" * 5000, "expected a finite number of at most 1e+18"),
     ],
 )
 def test_numbers_must_be_finite_plain_and_sane(write_yaml, value, message):
