@@ -290,3 +290,15 @@ def test_an_email_template_over_100_kb_fails_the_build_and_writes_nothing(tmp_pa
     with pytest.raises(UserError, match=r"email\.html: .* must stay under 100 KB"):
         build(seeds=SAMPLE, templates=templates, out=out, date=SAMPLE_DATE, jobs=1)
     assert not out.exists()
+
+
+def test_deeply_nested_json_in_the_output_folder_is_read_as_nothing(tmp_path):
+    """A manifest or build record tampered with into very deep JSON: no edition, no crash."""
+    deep = "[" * 100_000 + "]" * 100_000
+    folder = tmp_path / "out" / "river-dispute" / SAMPLE_DATE
+    folder.mkdir(parents=True)
+    (folder / editions.MANIFEST).write_text(deep, encoding="utf-8")
+    (tmp_path / "out" / editions.RECORD).write_text(deep, encoding="utf-8")
+    assert editions.read_edition(folder) is None
+    assert editions.editions(tmp_path / "out") == []
+    assert editions.read_record(tmp_path / "out") == {}
