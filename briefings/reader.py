@@ -152,12 +152,7 @@ def read_yaml(path: Path) -> Located:
         raw = path.read_bytes()
     except OSError as exc:
         raise ReadError(f"cannot read the file: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        column = exc.start - raw.rfind(b"\n", 0, exc.start)
-        raise ReadError("not valid UTF-8 text", line, column) from None
+    text = utf8_text(raw)
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -175,6 +170,16 @@ def read_yaml(path: Path) -> Located:
     marks: dict[Path_, tuple[int, int]] = {}
     data = _plain(node, (), marks, set()) if node is not None else None
     return Located(data, marks)
+
+
+def utf8_text(raw: bytes) -> str:
+    """``raw`` as UTF-8 text (a BOM dropped); ReadError at the first byte that is not."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - raw.rfind(b"\n", 0, exc.start)
+        raise ReadError("not valid UTF-8 text", line, column) from None
 
 
 def _plain(node: yaml.Node, path: Path_, marks: dict, seen: set[int]) -> Any:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from briefings.errors import UserError
 from briefings.model import TLP_LEVELS
+from briefings.reader import ReadError, utf8_text
 from briefings.state import now, transaction
 from briefings.values import check_visible
 
@@ -171,8 +172,7 @@ def import_csv(conn: sqlite3.Connection, *, path: Path, skip_invalid: bool = Fal
     report = ImportReport()
     good: dict[str, tuple[int, Row]] = {}
     try:
-        text = path.read_text(encoding="utf-8-sig")
-        for line, places, fields in _records(text):
+        for line, places, fields in _records(utf8_text(path.read_bytes())):
             if line == 1:
                 header = [h.strip().lower() for h in fields]
                 if header != CSV_HEADER:
@@ -185,8 +185,10 @@ def import_csv(conn: sqlite3.Connection, *, path: Path, skip_invalid: bool = Fal
                 report.problems.append(f"{path}:{exc.line}:{exc.column}: {exc.message}")
                 continue
             _one_reader(path, line, row, good, report)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise UserError(f"cannot read {path}: {exc}") from None
+    except ReadError as exc:
+        raise UserError(f"{path}:{exc.line}:{exc.column}: {exc.message}") from None
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror or exc}") from None
     if report.problems and not skip_invalid:
         count = len(report.problems)
         raise UserError("\n".join([
@@ -232,7 +234,13 @@ def _records(text: str) -> Iterable[tuple[int, list[tuple[int, int]], list[str]]
     lines = list(io.StringIO(text, newline=""))  # as csv and editors count lines
     reader = csv.reader(lines)
     end = 0
-    for fields in reader:
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # a NUL byte, a field over the size limit
+            raise ReadError(str(exc), end + 1) from None
         start, end = end + 1, reader.line_num
         if fields:
             yield start, _field_places("".join(lines[start - 1:end]), start), fields

@@ -328,3 +328,24 @@ def test_a_huge_or_malformed_unsubscribe_link_is_refused_never_a_server_error(st
                 raw.close()
             assert 400 <= status < 500, (method, status)
     assert [s.status for s in listing(connect())] == ["active"]
+
+
+@pytest.mark.parametrize(
+    ("content", "place", "message"),
+    [
+        (HEADER.encode() + b"ann@example.org,Ann,,clear\nb\xffb@example.org,B,,clear\n",
+         ":3:2:", "not valid UTF-8 text"),
+        ((HEADER + "ann@example.org," + "x" * 200_000 + ",,clear\n").encode(),
+         ":2:1:", "field larger than field limit"),
+        (b"mail,name\nann@example.org,Ann\n", ":1:1:", "expected the header email,name,topics,tlp"),
+    ],
+)
+def test_a_file_that_cannot_be_read_as_csv_is_refused_with_its_place(
+    state, tmp_path, content, place, message,
+):
+    path = tmp_path / "readers.csv"
+    path.write_bytes(content)
+    result = CliRunner().invoke(cli, ["subscribers", "import", str(path)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {path}{place} {message}"), result.output
+    assert listing(connect()) == []
