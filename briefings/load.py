@@ -63,11 +63,10 @@ def _collect(name, doc: Located, items, places, problems) -> None:  # noqa: ANN0
     for collection, entries in doc.data.items():
         if collection not in COLLECTIONS:
             known = ", ".join(COLLECTIONS)
-            guess = suggest(collection, COLLECTIONS)
             report((collection,), collection,
-                   f"unknown collection{guess}; expected one of {known}")
-            if guess and isinstance(entries, list):
-                meant = get_close_matches(collection, COLLECTIONS, n=1)[0]
+                   f"unknown collection{suggest(collection, COLLECTIONS)}; expected one of {known}")
+            meant = closest(collection, COLLECTIONS)
+            if meant and isinstance(entries, list):
                 _mark_reported(meant, entries, doc, name, places)
             continue
         if not isinstance(entries, list):
@@ -141,12 +140,18 @@ def _missing(items, places, target: str, ref: str | None) -> str | None:  # noqa
 
 def suggest(word: str, known: Any) -> str:
     """``"; did you mean 'x'?"`` when ``word`` is close to one of ``known``; else ``""``."""
+    found = closest(word, known)
+    return f"; did you mean {found!r}?" if found else ""
+
+
+def closest(word: str, known: Any) -> str | None:
+    """The one of ``known`` that ``word`` most likely meant (difflib), if any is close."""
     by_case = {str(k).casefold(): str(k) for k in known}
-    word = word.casefold()
+    word = str(word).casefold()
     found = get_close_matches(word, list(by_case), n=1, cutoff=0.6)
     if not found and len(word) >= 3:  # an abbreviation: "cred" for "credibility"
         found = [k for k in by_case if k.startswith(word)][:1]
-    return f"; did you mean {by_case[found[0]]!r}?" if found else ""
+    return by_case[found[0]] if found else None
 
 
 def _label(collection: str, index: int, entry: Any) -> str:
@@ -185,7 +190,7 @@ def _message(error: dict[str, Any], model: type[BaseModel]) -> str:  # noqa: PLR
         slug = re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-")
         guess = f"; did you mean {slug!r}?" if slug and len(slug) <= MAX_ID else ""
         return f"expected an id of a-z, 0-9 and '-' (a slug), got {shown}{guess}"
-    if kind == "string_too_long":
+    if kind == "string_too_long" and ctx.get("max_length") == MAX_ID:
         return (f"an id is at most {MAX_ID} characters (it names files and web addresses), "
                 f"got {len(value)}: {shown}")
     if kind == "list_type" and isinstance(value, str):

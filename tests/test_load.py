@@ -427,3 +427,12 @@ def test_validate_echoes_each_schedule_in_words_and_refuses_one_that_never_fires
         assert result.exit_code == 1, (command, result.output)
         assert "briefings[b].schedule: cron expression '0 0 30 2 *' never fires" in result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_items_in_a_misspelt_collection_are_reported_once(write_yaml):
+    found = problems(write_yaml({
+        "a.yaml": "act:\n  - id: a\n    name: A\n    kind: state\n",
+        "k.yaml": BRIEFING,
+    }))
+    assert len(found) == 1, found
+    assert "a.yaml:1:1: act: unknown collection; did you mean 'actors'?" in found[0]
