@@ -2,8 +2,9 @@
 
 Every value keeps the place it came from, so the loader can name ``file:line:col``.
 Scalars stay text (``2023-09-12`` and ``NO`` are strings; numbers are converted by
-the model where a field wants one). Aliases, custom tags and duplicate keys are
-refused; files over ``MAX_FILE_BYTES`` are not read.
+the model where a field wants one). Aliases, custom tags, duplicate keys and nesting
+deeper than ``MAX_DEPTH`` are refused; files over ``MAX_FILE_BYTES`` are not read, nor
+files and folders reached through a link that leaves the seeds folder.
 """
 
 from __future__ import annotations
