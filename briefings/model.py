@@ -29,6 +29,7 @@ from briefings.values import (
     check_briefing_id,
     check_number,
     check_visible,
+    check_web_address,
     check_written,
 )
 
@@ -134,6 +135,7 @@ Date = Annotated[
     AfterValidator(_check_date),
     WithJsonSchema({"type": ["string", "integer"], "pattern": _DATE.pattern}),
 ]
+WebAddress = Annotated[Text, AfterValidator(check_web_address)]
 Country = Annotated[str, AfterValidator(_check_country)]
 Currency = Annotated[str, AfterValidator(_check_currency)]
 Cron = Annotated[str, AfterValidator(check_cron)]
@@ -182,7 +184,7 @@ class Source(Item):
     title: Text
     published: Date
     author: Text | None = None
-    url: Text | None = None
+    url: WebAddress | None = None
     reliability: Literal["A", "B", "C", "D", "E", "F"] = Field("F", description="Admiralty grade")
     notes: Text | None = None
 

@@ -89,3 +89,14 @@ def check_briefing_id(value: str) -> str:
             f"choose another (reserved: {', '.join(ROUTES)})"
         )
     return value
+
+
+_WEB_ADDRESS = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.IGNORECASE)
+
+
+def check_web_address(value: str) -> str:
+    """An ``http(s)://`` address: never ``javascript:``, ``file:`` or ``data:``."""
+    if not _WEB_ADDRESS.match(value):
+        raise ValueError(f"expected a web address starting with https:// or http://, "
+                         f"got {_shorten(value)!r}")
+    return value

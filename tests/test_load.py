@@ -436,3 +436,14 @@ def test_items_in_a_misspelt_collection_are_reported_once(write_yaml):
     }))
     assert len(found) == 1, found
     assert "a.yaml:1:1: act: unknown collection; did you mean 'actors'?" in found[0]
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd", "data:text/html,x",
+                                 "//example.org/x", "example.org", "https:// x"])
+def test_a_source_url_is_a_web_address(write_yaml, url):
+    found = problems(write_yaml({"s.yaml": SOURCE + f"    url: '{url}'\n"}))
+    assert len(found) == 1, found
+    assert "s.yaml:6:5: sources[src].url: expected a web address starting with https://" \
+        in found[0]
+    good = write_yaml({"s.yaml": SOURCE + "    url: https://example.org/a?b=1#c\n"})
+    assert load(good)["sources"]["src"].url == "https://example.org/a?b=1#c"
