@@ -32,6 +32,7 @@ _LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_
 _LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 CSV_HEADER = ["email", "name", "topics", "tlp"]
+MAX_TEXT = 200  # a name or a topic: it goes into a mail header
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,8 @@ def legacy_address_key(address: str) -> str:
 
 
 def check_text(value: str, what: str) -> str:
+    if len(value) > MAX_TEXT:
+        raise ValueError(f"{what} is at most {MAX_TEXT} characters, got {len(value):,}")
     if _CONTROL.search(value):
         raise ValueError(f"{what} may not contain a line break or control character: {value!r}")
     try:

@@ -112,3 +112,16 @@ def test_rare_schedules_that_do_fire_are_kept_and_have_slots(cron):
     assert latest_slot(rare, at("2025-04-07T06:00:00+00:00")) is not None
     assert len(next_slots(rare, at("2025-04-07T06:00:00+00:00"))) == 3
     assert in_words(cron)
+
+
+@pytest.mark.parametrize(("option", "value"), [("--now", "9999-12-31T23:59:59+00:00"),
+                                               ("--now", "0001-01-01T00:00Z")])
+def test_a_clock_out_of_range_is_a_clean_error(option, value):
+    from click.testing import CliRunner
+
+    from briefings.__main__ import cli
+
+    result = CliRunner().invoke(cli, ["schedule", "--seeds", "tests/sample", option, value])
+    assert result.exit_code == 2
+    assert "is out of range: dates run from 1000 to 2999" in result.output
+    assert not isinstance(result.exception, OverflowError)

@@ -286,6 +286,14 @@ def test_a_name_cannot_carry_invisible_or_bidi_characters(state, name):
     assert listing(connect()) == []
 
 
+def test_a_name_or_topic_has_a_sane_length(state):
+    with pytest.raises(UserError, match="a name is at most 200 characters, got 100,000"):
+        add(connect(), address="ann@example.org", name="x" * 100_000)
+    with pytest.raises(UserError, match="a topic is at most 200 characters"):
+        add(connect(), address="ann@example.org", topics=["x" * 201])
+    assert listing(connect()) == []
+
+
 def test_links_mailed_before_addresses_were_compared_whole_keep_working(state):
     """A database from before: Ann's key kept the local part's case, and so did her link."""
     from briefings.tokens import secret, sign
