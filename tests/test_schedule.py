@@ -118,10 +118,11 @@ def test_rare_schedules_that_do_fire_are_kept_and_have_slots(cron):
                                                ("--now", "0001-01-01T00:00Z")])
 def test_a_clock_out_of_range_is_a_clean_error(option, value):
     from click.testing import CliRunner
+    from conftest import SAMPLE
 
     from briefings.__main__ import cli
 
-    result = CliRunner().invoke(cli, ["schedule", "--seeds", "tests/sample", option, value])
+    result = CliRunner().invoke(cli, ["schedule", "--seeds", str(SAMPLE), option, value])
     assert result.exit_code == 2
     assert "is out of range: dates run from 1000 to 2999" in result.output
     assert not isinstance(result.exception, OverflowError)
