@@ -124,18 +124,20 @@ Text = Annotated[
 Markdown = Annotated[Text, Field(description="CommonMark text; raw HTML is shown as text")]
 Slug = Annotated[str, StringConstraints(pattern=SLUG, max_length=MAX_ID)]
 BriefingId = Annotated[Slug, AfterValidator(check_briefing_id)]
-Number = Annotated[
-    float,
-    BeforeValidator(check_number),
-    WithJsonSchema({"type": "number", "maximum": MAX_NUMBER, "minimum": -MAX_NUMBER}),
-]
-Integer = Annotated[int, BeforeValidator(check_number)]
+# Numbers as written in YAML (check_number); bounds before the check, so the JSON
+# Schema shows them as minimum/maximum.
+Quantity = Annotated[float, Field(ge=0, le=MAX_NUMBER), BeforeValidator(check_number)]
+CredibilityGrade = Annotated[int, Field(ge=1, le=6), BeforeValidator(check_number)]
 Date = Annotated[
     str,
     AfterValidator(_check_date),
     WithJsonSchema({"type": ["string", "integer"], "pattern": _DATE.pattern}),
 ]
-WebAddress = Annotated[Text, AfterValidator(check_web_address)]
+WebAddress = Annotated[
+    Text,
+    AfterValidator(check_web_address),
+    WithJsonSchema({"type": "string", "format": "uri", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"}),
+]
 Country = Annotated[str, AfterValidator(_check_country)]
 Currency = Annotated[str, AfterValidator(_check_currency)]
 Cron = Annotated[str, AfterValidator(check_cron)]
@@ -159,8 +161,8 @@ class Citation(Contract):
     """A cited source, with how credible this piece of information is."""
 
     source: Slug = Field(description="id of a source")
-    credibility: Integer | None = Field(
-        None, ge=1, le=6, description="1 confirmed … 6 cannot be judged"
+    credibility: CredibilityGrade | None = Field(
+        None, description="1 confirmed … 6 cannot be judged"
     )
     locator: Text | None = Field(None, description='where in the source, e.g. "para 4"')
     quote: Text | None = Field(None, description="a short quote")
@@ -222,7 +224,7 @@ class Measure(Item):
     targets: list[Slug]
     status: Literal["proposed", "threatened", "announced", "in-force", "suspended", "lifted"]
     sources: Cites
-    rate_percent: Number | None = Field(None, ge=0)
+    rate_percent: Quantity | None = None
     announced: Date | None = None
     effective: Date | None = None
     ends: Date | None = None
@@ -231,7 +233,7 @@ class Measure(Item):
 
 
 class Value(Contract):
-    amount: Number = Field(ge=0)
+    amount: Quantity
     currency: Currency = Field(description="ISO 4217")
     period: Text | None = None
 
