@@ -123,11 +123,11 @@ def write_edition(
             temporary.chmod(0o755)
             sizes = {}
             for name, content in files.items():
-                (temporary / name).write_bytes(content)
+                _write_all(os.open(temporary / name, _NEW_FILE, 0o644), content)
                 sizes[name] = len(content)
             record = {**manifest, "briefing": briefing, "date": date, "files": sizes}
             text = json.dumps(record, indent=2, sort_keys=True) + "\n"
-            (temporary / MANIFEST).write_text(text, encoding="utf-8")
+            _write_all(os.open(temporary / MANIFEST, _NEW_FILE, 0o644), text.encode())
             _swap_in(temporary, final)
         except BaseException:
             shutil.rmtree(temporary, ignore_errors=True)
@@ -157,13 +157,25 @@ def write_file(path: Path, content: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
         try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(content)
+            _write_all(handle, content)
             Path(name).chmod(0o644)
             Path(name).replace(path)
         except BaseException:
             Path(name).unlink(missing_ok=True)
             raise
+
+
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+
+
+def _write_all(handle: int, content: bytes) -> None:
+    """Write ``content`` to the open file ``handle`` and close it (a full disk raises)."""
+    try:
+        view = memoryview(content)
+        while view:
+            view = view[os.write(handle, view):]
+    finally:
+        os.close(handle)
 
 
 @contextmanager

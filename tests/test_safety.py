@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import socket
+import stat
 import threading
 from pathlib import Path
 
@@ -204,17 +205,19 @@ def test_a_full_disk_mid_edition_is_a_clean_error_and_changes_nothing(
     build(seeds=sample_copy, templates=None, out=out, date=SAMPLE_DATE, jobs=1)
     before = _files(out)
     _add_actor(sample_copy, "Changed summary")
-    real_write = Path.write_bytes
-    written: list[Path] = []
+    real_write = os.write
+    written: list[int] = []
 
-    def fill_the_disk(path: Path, data: bytes) -> int:
-        if written:  # the second file finds the disk full, half-way through
-            real_write(path, bytes(data)[: len(data) // 2])
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
-        written.append(path)
-        return real_write(path, data)
+    def fill_the_disk(handle: int, data: bytes) -> int:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):  # pipes to the PDF workers
+            return real_write(handle, data)
+        if len(written) > 1:  # the third file finds the disk full, after half its bytes
+            real_write(handle, bytes(data)[: len(data) // 2])
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        written.append(handle)
+        return real_write(handle, data)
 
-    monkeypatch.setattr(Path, "write_bytes", fill_the_disk)
+    monkeypatch.setattr(os, "write", fill_the_disk)
     result = CliRunner().invoke(cli, ["build", "--seeds", str(sample_copy), "--out", str(out),
                                       "--date", SAMPLE_DATE, "--jobs", "1"])
     monkeypatch.undo()
