@@ -156,13 +156,18 @@ def closest(word: str, known: Any) -> str | None:
 
 def _label(collection: str, index: int, entry: Any) -> str:
     if isinstance(entry, dict) and isinstance(entry.get("id"), str) and entry["id"]:
-        item_id = entry["id"]
-        return f"{collection}[{item_id if len(item_id) <= MAX_ID else item_id[:20] + '…'}]"
+        return f"{collection}[{_short(entry['id'])}]"
     return f"{collection}[{index}]"
 
 
 def _where(loc: tuple) -> str:
-    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
+    return "".join(
+        f"[{part}]" if isinstance(part, int) else f".{_short(str(part))}" for part in loc
+    )
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= MAX_ID else name[:20] + "…"
 
 
 _MESSAGES = {
