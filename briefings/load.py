@@ -15,7 +15,7 @@ from typing import Any, get_args
 from pydantic import BaseModel, ValidationError
 
 from briefings.errors import InvalidKnowledgeBase, Problem
-from briefings.model import COLLECTIONS, MAX_ID, REFERENCES
+from briefings.model import COLLECTIONS, MAX_ID, REFERENCES, SLUG
 from briefings.reader import Located, ReadError, display, read_yaml, seed_files
 
 
@@ -191,7 +191,7 @@ def _message(error: dict[str, Any], model: type[BaseModel]) -> str:  # noqa: PLR
         return f"expected one of {', '.join(options)}, got {shown}{guess}"
     if kind == "value_error":
         return str(ctx["error"])
-    if kind == "string_pattern_mismatch":
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == SLUG:
         slug = re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-")
         guess = f"; did you mean {slug!r}?" if slug and len(slug) <= MAX_ID else ""
         return f"expected an id of a-z, 0-9 and '-' (a slug), got {shown}{guess}"
