@@ -7,7 +7,7 @@ import re
 import pytest
 
 from briefings.errors import InvalidKnowledgeBase
-from briefings.load import load
+from briefings.publish.load import load
 from briefings.reader import MAX_FILE_BYTES
 
 SOURCE = """\
@@ -412,7 +412,7 @@ def test_a_bad_cron_names_its_field_and_what_it_allows(write_yaml, cron, message
 def test_validate_echoes_each_schedule_in_words_and_refuses_one_that_never_fires(write_yaml):
     from click.testing import CliRunner
 
-    from briefings.__main__ import cli
+    from briefings.cli.main import cli
 
     folder = write_yaml({"sources.yaml": SOURCE,
                          "a.yaml": "actors:\n  - id: a\n    name: A\n    kind: state\n",

@@ -8,8 +8,8 @@ import pytest
 from pydantic import ValidationError
 
 from briefings.cron import check_cron
+from briefings.deliver.schedule import in_words, latest_slot, next_slots
 from briefings.model import Briefing
-from briefings.schedule import in_words, latest_slot, next_slots
 
 
 def briefing(schedule: str | None, timezone: str = "Europe/London") -> Briefing:
@@ -120,7 +120,7 @@ def test_a_clock_out_of_range_is_a_clean_error(option, value):
     from click.testing import CliRunner
     from conftest import SAMPLE
 
-    from briefings.__main__ import cli
+    from briefings.cli.main import cli
 
     result = CliRunner().invoke(cli, ["schedule", "--seeds", str(SAMPLE), option, value])
     assert result.exit_code == 2

@@ -16,10 +16,9 @@ import uvicorn
 from click.testing import CliRunner
 from mail_helpers import free_port
 
-from briefings.__main__ import cli
-from briefings.errors import UserError
-from briefings.state import connect, state_path
-from briefings.subscribers import (
+from briefings.cli.main import cli
+from briefings.deliver.state import connect, state_path
+from briefings.deliver.subscribers import (
     Subscriber,
     add,
     check_address,
@@ -29,6 +28,7 @@ from briefings.subscribers import (
     recipients,
     remove,
 )
+from briefings.errors import UserError
 
 pytest_plugins = ["mail_fixtures"]
 
@@ -38,7 +38,7 @@ HEADER = "email,name,topics,tlp\n"
 @contextmanager
 def serving(state: Path) -> Iterator[str]:
     """``briefings serve`` (an empty archive) on 127.0.0.1 in a thread; its base URL."""
-    from briefings.serve import create_app
+    from briefings.deliver.serve import create_app
 
     port = free_port()
     config = uvicorn.Config(create_app(out=state.parent / "out", state=state),
@@ -82,9 +82,10 @@ def test_the_database_is_wal_and_never_inside_the_output_folder(state, tmp_path,
     conn = connect()
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert state.exists()
-    monkeypatch.setenv("BRIEFINGS_STATE", str(tmp_path / "out" / "state.db"))
     with pytest.raises(UserError, match="inside the output folder"):
-        state_path(tmp_path / "out")
+        state_path(tmp_path / "out" / "state.db", out=tmp_path / "out")
+    with pytest.raises(UserError, match="inside the output folder"):
+        connect(tmp_path / "out" / "state.db", out=tmp_path / "out")
 
 
 @pytest.mark.parametrize("address", [
@@ -296,7 +297,7 @@ def test_a_name_or_topic_has_a_sane_length(state):
 
 def test_links_mailed_before_addresses_were_compared_whole_keep_working(state):
     """A database from before: Ann's key kept the local part's case, and so did her link."""
-    from briefings.tokens import secret, sign
+    from briefings.deliver.tokens import secret, sign
 
     conn = connect()
     conn.execute(

@@ -22,10 +22,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from briefings.deliver.state import now, transaction
 from briefings.errors import UserError
 from briefings.model import TLP_LEVELS
 from briefings.reader import ReadError, utf8_text
-from briefings.state import now, transaction
 from briefings.values import check_visible
 
 _LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
