@@ -358,3 +358,13 @@ def test_a_file_that_cannot_be_read_as_csv_is_refused_with_its_place(
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: {path}{place} {message}"), result.output
     assert listing(connect()) == []
+
+
+@pytest.mark.parametrize("sender", ["Desk\u202e <desk@example.org>",
+                                    "De\u200bsk <desk@example.org>"])
+def test_the_sender_name_cannot_carry_invisible_or_bidi_characters(sender):
+    from briefings.deliver.mail import sender_address
+
+    with pytest.raises(UserError, match=r"BRIEFINGS_FROM: the name: invisible character U\+"):
+        sender_address(sender)
+    assert sender_address("Desk <desk@example.org>").display_name == "Desk"
