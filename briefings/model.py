@@ -28,6 +28,7 @@ from briefings.values import (
     MAX_NUMBER,
     check_briefing_id,
     check_number,
+    check_once,
     check_visible,
     check_web_address,
     check_written,
@@ -285,7 +286,7 @@ class Briefing(Item):
     topics: list[Text] = []
     schedule: Cron | None = Field(None, description="5-field cron expression")
     timezone: TimeZone = "UTC"
-    sections: list[Section] = list(SECTIONS)
+    sections: Annotated[list[Section], AfterValidator(check_once)] = list(SECTIONS)
     on_unchanged: Literal["send", "skip"] = "send"
 
 

@@ -100,3 +100,13 @@ def check_web_address(value: str) -> str:
         raise ValueError(f"expected a web address starting with https:// or http://, "
                          f"got {_shorten(value)!r}")
     return value
+
+
+def check_once(values: list[Any]) -> list[Any]:
+    """A list that names each thing once (``sections: [bluf, bluf]`` is a slip)."""
+    seen: set[Any] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"{value!r} is listed twice")
+        seen.add(value)
+    return values

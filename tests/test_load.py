@@ -447,3 +447,8 @@ def test_a_source_url_is_a_web_address(write_yaml, url):
         in found[0]
     good = write_yaml({"s.yaml": SOURCE + "    url: https://example.org/a?b=1#c\n"})
     assert load(good)["sources"]["src"].url == "https://example.org/a?b=1#c"
+
+
+def test_a_section_listed_twice_is_refused(write_yaml):
+    found = _one(write_yaml, BRIEFING + "    sections: [bluf, timeline, bluf]\n")
+    assert "k.yaml:7:5: briefings[b].sections: 'bluf' is listed twice" in found
