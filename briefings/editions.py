@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from briefings.errors import UserError
+from briefings.stop import deferred
 
 FORMAT = 1  # the manifest's format version; older editions stay readable
 MANIFEST = "manifest.json"
@@ -187,6 +188,7 @@ def previous_edition(out: Path, briefing: str, date: str) -> Edition | None:
     return earlier[-1] if earlier else None
 
 
+@deferred()  # a stop waits until the edition is in place (or cleaned away)
 def write_edition(
     out: Path, *, briefing: str, date: str, files: dict[str, bytes], manifest: dict[str, Any]
 ) -> Edition:
@@ -232,6 +234,7 @@ def _swap_in(temporary: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+@deferred()
 def write_file(path: Path, content: bytes) -> None:
     """Write one file by moving a finished temporary file over it."""
     with cannot_write(path):

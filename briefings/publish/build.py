@@ -39,6 +39,7 @@ from briefings.publish.render import (
     templates_digest,
 )
 from briefings.reader import yaml_files
+from briefings.stop import worker_signals
 
 if TYPE_CHECKING:
     from briefings.publish.figures import Figure, FigureImage
@@ -267,7 +268,7 @@ class _Printer:
         import multiprocessing
 
         fork = multiprocessing.get_context("fork")
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=fork)
+        self.pool = ProcessPoolExecutor(self.workers, mp_context=fork, initializer=worker_signals)
         for _ in range(self.workers):
             self.pool.submit(_in_worker, "warm_up")
 
@@ -297,8 +298,19 @@ class _Printer:
         return [future.result() for _, future in self.futures]
 
     def __exit__(self, kind: object, *_rest: object) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=kind is not None)
+        if self.pool is None:
+            return
+        if kind is None:
+            self.pool.shutdown(wait=True)
+            return
+        # A failure or a stop: end the workers now rather than wait for their PDFs
+        # (Python 3.14 has ProcessPoolExecutor.terminate_workers() for this).
+        workers = list((self.pool._processes or {}).values())  # noqa: SLF001
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.join(timeout=10)
 
 
 def _build_time(epoch: int | None) -> str:
