@@ -1,0 +1,115 @@
+"""Web pages and emails in a real browser: axe-core (WCAG 2.1 AA), the Nu Html Checker,
+and no horizontal scrolling at 375 px. One Chromium session checks every page.
+
+The pages are the seed and sample editions, the archive pages, the unsubscribe page
+in each of its states, and each seed edition's email (its HTML part, images inlined).
+"""
+
+from __future__ import annotations
+
+import base64
+import email
+import email.policy
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from browser_checks import Browser, missing_tools, nu_errors
+from conftest import SAMPLE_DATE
+
+from briefings.editions import read_edition
+from briefings.mail import compose, message_for, sender_address
+from briefings.render import get_env
+from briefings.subscribers import Subscriber
+
+pytestmark = pytest.mark.skipif(missing_tools() is not None, reason=str(missing_tools()))
+
+
+def email_page(folder: Path, target: Path) -> Path:
+    """An edition's email as a reader's client shows it: the HTML part, cid: images inline."""
+    edition = read_edition(folder)
+    assert edition is not None
+    letter = compose(edition, sender=sender_address("Desk <desk@example.org>"),
+                     public_url="https://briefings.example.org")
+    reader = Subscriber(1, "reader@example.org", "Reader", (), "red", "active", "", "")
+    message = email.message_from_bytes(
+        message_for(letter, reader, unsubscribe_path="/unsubscribe/1/token").as_bytes(),
+        policy=email.policy.default,
+    )
+    images = {
+        str(part["Content-ID"]).strip().strip("<>"): "data:image/png;base64,"
+        + base64.b64encode(part.get_payload(decode=True)).decode()
+        for part in message.walk() if part["Content-ID"]
+    }
+    html = message.get_body(("html",)).get_content()
+    html = re.sub(r'cid:([^"\')\s]+)', lambda m: images[m.group(1)], html)
+    target.write_text(html, encoding="utf-8")
+    return target
+
+
+@pytest.fixture(scope="module")
+def pages(seeds_out: Path, sample_out: Path, tmp_path_factory: pytest.TempPathFactory):
+    """Every kind of page a reader sees, from the seeds and the sample."""
+    folder = tmp_path_factory.mktemp("pages")
+    editions = sorted(seeds_out.glob("*/*/index.html"))
+    assert len(editions) >= 3
+    found = [
+        *editions,
+        *sample_out.glob(f"*/{SAMPLE_DATE}/index.html"),
+        seeds_out / "index.html",
+        *sorted(seeds_out.glob("*/index.html")),
+    ]
+    for n, edition in enumerate(editions):
+        found.append(email_page(edition.parent, folder / f"email-{n}.html"))
+    template = get_env(None).get_template("unsubscribe.html")
+    reader = SimpleNamespace(address="reader@example.org")
+    for state in ("confirm", "done", "invalid"):
+        page = folder / f"unsubscribe-{state}.html"
+        page.write_text(template.render(state=state, reader=reader), encoding="utf-8")
+        found.append(page)
+    return found
+
+
+@pytest.fixture(scope="module")
+def reports(pages: list[Path]):
+    with Browser() as browser:
+        return {page: browser.check(page) for page in pages}
+
+
+def test_no_critical_or_serious_axe_violation(reports) -> None:
+    found = {str(page): report.serious() for page, report in reports.items() if report.serious()}
+    assert not found
+
+
+def test_no_horizontal_scrolling_at_375_px(reports) -> None:
+    found = {str(page): (report.overflow, report.offenders)
+             for page, report in reports.items() if report.overflow}
+    assert not found
+
+
+def test_nothing_is_fetched_from_the_network(reports) -> None:
+    assert not {str(page): report.requests for page, report in reports.items() if report.requests}
+
+
+def test_no_nu_html_checker_error(pages: list[Path]) -> None:
+    found = {str(page): errors for page, errors in nu_errors(pages).items() if errors}
+    assert not found
+
+
+def test_the_checks_can_fail(tmp_path: Path) -> None:
+    """A page with the faults the tests look for is caught by each check."""
+    bad = tmp_path / "bad.html"
+    bad.write_text(
+        '<!DOCTYPE html><html><head><title>x</title></head><body><main>'
+        '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
+        '<p style="color:#bbb">faint</p><div style="width:900px">wide</div>'
+        "<figure><figcaption>c</figcaption><p>after</p></figure></main></body></html>",
+        encoding="utf-8",
+    )
+    with Browser() as browser:
+        report = browser.check(bad)
+    rules = {v["id"] for v in report.violations}
+    assert {"image-alt", "color-contrast", "html-has-lang"} <= rules
+    assert report.overflow >= 900 - 375 - 20
+    assert nu_errors([bad])[bad]
