@@ -20,6 +20,7 @@ from briefings.editions import (
     Edition,
     edition_folder,
     editions,
+    page_links,
     pdf_name,
     previous_edition,
     read_edition,
@@ -120,6 +121,7 @@ def build(  # noqa: PLR0913
             context = note_context(
                 part, as_of=date, edition=number, changes=changes, medium="web",
                 figures=drawn, since=previous[0] if previous else None,
+                links=page_links(briefing_id, date),
             )
             html = {m: render_note(env, replace(context, medium=m)) for m in ("web", "print")}
             printer.submit(briefing_id, html["print"])  # prints while the next is prepared
