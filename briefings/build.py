@@ -127,7 +127,8 @@ def build(  # noqa: PLR0913
             printer.submit(briefing_id, html["print"])  # prints while the next is prepared
             since = {"date": previous[0].date, "number": previous[0].number} if previous else None
             render_email(part, date=date, number=number, changes=changes, since=since,
-                         templates=templates, public_url=None, figures=drawn)  # too large?
+                         templates=templates, public_url=None,
+                         figures=tuple(f for f in drawn if f.drawn))  # too large?
             snapshot = json.dumps(part.to_json(), indent=1, ensure_ascii=False, sort_keys=True)
             pending.append(_Pending(
                 briefing_id, number, inputs, html["web"], html["print"], snapshot.encode(),
@@ -136,7 +137,7 @@ def build(  # noqa: PLR0913
         images: dict[str, tuple[FigureImage, ...]] = {}
 
         def draw_images() -> None:  # the email's PNGs, from the same drawings as the SVGs
-            images.update((item.briefing, tuple(f.image() for f in item.figures))
+            images.update((item.briefing, tuple(f.image() for f in item.figures if f.drawn))
                           for item in pending)
 
         pdfs = printer.results(when_free=draw_images)

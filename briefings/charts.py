@@ -14,7 +14,16 @@ from datetime import date, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from briefings.figures import OKABE_ITO, PNG_WIDTH, Figure, inline_svg, tlp_mark
+from briefings.figures import (
+    BORDER,
+    MIN_TEXT_PT,
+    OKABE_ITO,
+    PNG_WIDTH,
+    Figure,
+    count,
+    inline_svg,
+    tlp_mark,
+)
 from briefings.render import date_text
 
 if TYPE_CHECKING:
@@ -23,10 +32,11 @@ if TYPE_CHECKING:
 
 WIDTH = 6.8  # inches: the text width of an A4 page with the print margins
 ROW = 0.3  # inches per bar or lane
-INK, MUTED, RULE = "#1b1f24", "#5b6470", "#d0d7de"
+INK, MUTED, RULE = "#1b1f24", "#5b6470", BORDER  # every mark at least 3:1 on white
+FADED = "#767676"  # suspended or lifted
 TARIFF_LAYERS = {  # status -> (fill, hatch, label); threats are hatched, not filled
     "in-force": (OKABE_ITO["vermillion"], "", "in force"),
-    "announced": (OKABE_ITO["orange"], "", "announced"),
+    "announced": (OKABE_ITO["blue"], "", "announced"),
     "threatened": ("white", "////", "threatened"),
     "proposed": ("white", "....", "proposed"),
 }
@@ -77,7 +87,7 @@ def span(value: str) -> tuple[date, date]:
 def _mark(fig: Any, part: Slice) -> None:
     """The TLP marking in the figure's top right corner, in its TLP 2.0 colour on black."""
     text, colour = tlp_mark(part)
-    fig.suptitle(text, x=0.995, ha="right", fontsize=7, fontweight="bold",
+    fig.suptitle(text, x=0.995, ha="right", fontsize=MIN_TEXT_PT, fontweight="bold",
                  color=colour, parse_math=False,
                  bbox={"facecolor": "#000000", "edgecolor": "none", "pad": 1.5})
 
@@ -106,6 +116,16 @@ def measures_chart(part: Slice) -> Figure | None:
     dated = [m for m in dated if m.announced or m.effective or m.ends]
     if not stacks and not dated:
         return None
+    caption = "Measures: " + " and ".join(
+        ([f"the tariff rate {count(len(stacks), 'target')} face, layer by layer"]
+         if stacks else [])
+        + ([f"{count(len(dated), 'other measure')} over time"] if dated else [])
+    )
+    undated = [m for m in part.measures if m not in dated
+               and not (m.kind == "tariff" and m.rate_percent is not None)]
+    description = _describe_measures(part, stacks, dated, undated=undated)
+    if len(stacks) + len(dated) == 1:  # one bar: a chart would say no more than a sentence
+        return Figure.sentence("measures", caption, description)
     import matplotlib as mpl
     from matplotlib.figure import Figure as Canvas
 
@@ -119,15 +139,7 @@ def measures_chart(part: Slice) -> Figure | None:
             _draw_stacks(axes.pop(0), stacks, part)
         if dated:
             _draw_spans(axes.pop(0), dated)
-        return _finish(
-            fig, "measures",
-            "Measures: tariff layers stacked into the rate each target faces, "
-            "and other measures over time",
-            _describe_measures(part, stacks, dated, undated=[
-                m for m in part.measures if m not in dated
-                and not (m.kind == "tariff" and m.rate_percent is not None)
-            ]),
-        )
+        return _finish(fig, "measures", caption, description)
 
 
 def _tariff_stacks(part: Slice) -> dict[tuple[tuple[str, ...], str], list[Measure]]:
@@ -159,17 +171,15 @@ def _draw_stacks(ax: Any, stacks: dict, part: Slice) -> None:
         left = 0.0
         for m in layers:
             fill, hatch, _ = TARIFF_LAYERS[m.status]
-            edge = OKABE_ITO["vermillion"] if m.status != "proposed" else OKABE_ITO["orange"]
+            edge = OKABE_ITO["vermillion"] if m.status != "announced" else OKABE_ITO["blue"]
             ax.barh(row, m.rate_percent, left=left, height=0.6, color=fill, hatch=hatch,
                     edgecolor=edge, linewidth=0.8)
             if m.rate_percent >= widest * 0.06:
                 ax.text(left + m.rate_percent / 2, row, f"{m.rate_percent:g}%", ha="center",
-                        va="center", fontsize=7.5, parse_math=False,
-                        color="white" if not hatch else INK,
-                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6}
-                        if hatch else None)
+                        va="center", fontsize=MIN_TEXT_PT, parse_math=False, color=INK,
+                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6})
             left += m.rate_percent
-        ax.text(left + widest * 0.01, row, _total_text(layers), va="center", fontsize=7.5,
+        ax.text(left + widest * 0.01, row, _total_text(layers), va="center", fontsize=MIN_TEXT_PT,
                 color=INK, parse_math=False)
     ax.set_yticks(range(len(rows)), [_stack_name(part, k) for k, _ in rows], parse_math=False)
     ax.set_ylim(len(rows) - 0.5, -0.5)
@@ -183,7 +193,7 @@ def _draw_stacks(ax: Any, stacks: dict, part: Slice) -> None:
                   edgecolor=OKABE_ITO["vermillion"], label=TARIFF_LAYERS[s][2])
             for s in TARIFF_LAYERS if s in shown
         ],
-        loc="lower right", frameon=False, ncols=4, fontsize=7.5,
+        loc="lower right", frameon=False, ncols=4, fontsize=MIN_TEXT_PT,
         bbox_to_anchor=(1, 1), borderaxespad=0.2,
     )
 
@@ -205,14 +215,13 @@ def _draw_spans(ax: Any, measures: list[Measure]) -> None:
     hi = hi + pad
     for row, m in enumerate(measures):
         faded = m.status in _NOT_COUNTED
-        colour = "#999999" if faded else OKABE_ITO["blue"]
+        colour = FADED if faded else OKABE_ITO["blue"]
         announced = span(m.announced)[0] if m.announced else None
         effective = span(m.effective)[0] if m.effective else None
         ends = span(m.ends)[1] if m.ends else None
-        if announced and (effective or ends):
-            ax.barh(row, mdates.date2num(effective or ends) - mdates.date2num(announced),
-                    left=mdates.date2num(announced), height=0.35,
-                    color="#999999" if faded else OKABE_ITO["sky-blue"])
+        if announced and (effective or ends):  # announced, not yet in effect: a thin line
+            ax.plot([mdates.date2num(announced), mdates.date2num(effective or ends)],
+                    [row, row], color=colour, linewidth=1.2, solid_capstyle="butt")
         if effective:
             until = ends or hi
             ax.barh(row, mdates.date2num(until) - mdates.date2num(effective),
@@ -228,6 +237,13 @@ def _draw_spans(ax: Any, measures: list[Measure]) -> None:
                   parse_math=False)
     ax.set_ylim(len(measures) - 0.5, -0.5)
     ax.set_xlim(mdates.date2num(lo - pad), mdates.date2num(hi))
+    _date_axis(ax)
+
+
+def _date_axis(ax: Any) -> None:
+    """Concise dates on the x axis, with a light grid behind the marks."""
+    from matplotlib import dates as mdates
+
     locator = mdates.AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
@@ -272,6 +288,12 @@ def timeline_chart(part: Slice) -> Figure | None:
     from matplotlib.figure import Figure as Canvas
 
     events = sorted(part.events, key=lambda e: (span(e.date)[0], e.date, e.id))
+    caption = (f"Timeline: {count(len(events), 'event')}, {date_text(events[0].date)} to "
+               f"{date_text(events[-1].date)}; a bar spans a month or year when only that is known")
+    if len(events) == 1:  # one point: a sentence says it
+        only = events[0]
+        return Figure.sentence("timeline", caption,
+                               f"The one dated event: {date_text(only.date)}, {only.title}.")
     spans = [tuple(mdates.date2num(d) for d in span(e.date)) for e in events]
     lo = min(s for s, _ in spans)
     hi = max(e for _, e in spans)
@@ -288,7 +310,7 @@ def timeline_chart(part: Slice) -> Figure | None:
         lanes: list[list[tuple[float, float]]] = []
         placed = []
         for event, (start, end) in zip(events, spans, strict=True):
-            text = ax.text(0, 0, short_label(event.title), fontsize=7.5, parse_math=False)
+            text = ax.text(0, 0, short_label(event.title), fontsize=MIN_TEXT_PT, parse_math=False)
             width = text.get_window_extent(renderer).width * per_pixel
             text.remove()
             gap = 8 * per_pixel
@@ -310,22 +332,17 @@ def timeline_chart(part: Slice) -> Figure | None:
         ax.set_position((0.02, 0.45 / height, 0.96, (height - 0.75) / height))
         for event, start, end, lane, x, align in placed:
             if end - start > 1:
-                ax.barh(lane, end - start, left=start, height=0.5, color=OKABE_ITO["sky-blue"],
+                ax.barh(lane, end - start, left=start, height=0.5, color=OKABE_ITO["blue"],
                         edgecolor=OKABE_ITO["blue"], linewidth=0.6)
             else:
                 ax.plot([start], [lane], marker="o", color=OKABE_ITO["blue"], markersize=4.5)
-            ax.text(x, lane, short_label(event.title), ha=align, va="center", fontsize=7.5,
+            ax.text(x, lane, short_label(event.title), ha=align, va="center", fontsize=MIN_TEXT_PT,
                     color=INK,
                     parse_math=False)
         ax.set_ylim(len(lanes) - 0.5, -0.6)
         ax.set_yticks([])
-        locator = mdates.AutoDateLocator()
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
-        ax.grid(axis="x", color=RULE, linewidth=0.5)
-        ax.set_axisbelow(True)
-        return _finish(fig, "timeline", "Timeline: events by date; a bar spans a month "
-                       "or a year when only that is known", _describe_timeline(events))
+        _date_axis(ax)
+        return _finish(fig, "timeline", caption, _describe_timeline(events))
 
 
 def _describe_timeline(events: list[Event]) -> str:

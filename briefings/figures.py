@@ -15,6 +15,7 @@ figure's name (two figures share a page), and anything that could run or fetch
 from __future__ import annotations
 
 import re
+import textwrap
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,25 +37,28 @@ OKABE_ITO = {
     "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
 }
 FONT = "Noto Sans"
-PAGE = (6.8 * 72, 8.5 * 72)  # points: the most an A4 text block gives a figure
+PAGE = (6.8 * 72, 9 * 72)  # points: the most an A4 text block gives a figure
 PNG_WIDTH = 1120  # pixels at most: twice the 560 px the email shows a figure at
-_DEALING_STYLE = {  # status -> (line style, colour, arrowhead)
-    "confirmed": ("solid", OKABE_ITO["blue"], "normal"),
-    "reported": ("dashed", OKABE_ITO["blue"], "normal"),
-    "suspected": ("dotted", OKABE_ITO["blue"], "normal"),
-    "proposed": ("dashed", OKABE_ITO["sky-blue"], "empty"),
-    "denied": ("dotted", "#999999", "odot"),
+# Colours with contrast on white and on the light fills of the map (WCAG 2.1 AA): marks
+# (lines, arrowheads, borders) at least 3:1, text at least 4.5:1.
+DEALING_MARK, DEALING_TEXT = OKABE_ITO["blue"], "#005A8C"
+MEASURE_MARK, MEASURE_TEXT = OKABE_ITO["vermillion"], "#A84300"
+INK, MUTED, BORDER = "#1B1F24", "#5B6470", "#8C959F"
+MIN_TEXT_PT = 7.5  # the smallest text a figure may print at (the rule is 7 pt)
+_FIRM = {  # status -> 0 firm (solid line), 1 (dashed), 2 (dotted); the firmest item decides
+    "confirmed": 0, "reported": 1, "proposed": 1, "suspected": 2, "denied": 2,
+    "in-force": 0, "announced": 0, "threatened": 1, "suspended": 2, "lifted": 2,
 }
-_MEASURE_STYLE = {  # status -> line style; measures end in a bar: they block
-    "in-force": "solid", "announced": "solid", "proposed": "dashed", "threatened": "dashed",
-    "suspended": "dotted", "lifted": "dotted",
-}
+_LINE = ("solid", "dashed", "dotted")
+_UNQUALIFIED = {"confirmed", "in-force", "announced"}  # items shown without their status
 _SHAPES = {"state": "box", "person": "ellipse", "organisation": "component", "group": "hexagon"}
 _KEY = (  # shown as text beside the map: full size in print, read by screen readers
-    ("Blue arrows: dealings, from giver to receiver (solid confirmed, dashed reported, "
-     "dotted suspected, pale proposed)."),
-    ("Vermillion arrows ending in a bar: measures, from imposer to target (solid in force "
-     "or announced, dashed threatened or proposed, dotted suspended or lifted)."),
+    ("Blue arrows: dealings, from giver to receiver; vermillion arrows ending in a bar: "
+     "measures, from imposer to target; a double line in both colours: both."),
+    ("One line joins each pair of actors and its label lists everything between them, "
+     "with each item's status unless confirmed or in force; the line is solid when "
+     "something between them is confirmed, in force or announced, dashed when the most "
+     "is reported, proposed or threatened, dotted otherwise."),
 )
 _REFUSED_TAGS = {"script", "foreignObject", "iframe", "image", "a"}
 
@@ -69,6 +73,16 @@ class Figure:
     svg: str
     draw_png: Callable[[], bytes] = field(repr=False, compare=False)
     key: tuple[str, ...] = ()  # how to read it, shown as text under the drawing
+
+    @property
+    def drawn(self) -> bool:
+        """False for a chart with one bar or point: its description says it instead."""
+        return bool(self.svg)
+
+    @classmethod
+    def sentence(cls, name: FigureName, caption: str, text: str) -> Figure:
+        """A figure not worth drawing (one bar or one point), said in a sentence."""
+        return cls(name=name, caption=caption, description=text, svg="", draw_png=bytes)
 
     @cached_property
     def png(self) -> bytes:
@@ -112,6 +126,11 @@ class FigureImage:
                    tuple(record.get("key") or ()), png)  # type: ignore[arg-type]
 
 
+def words(value: str) -> str:
+    """A vocabulary term as words: ``food-aid`` -> ``food aid``."""
+    return value.replace("-", " ")
+
+
 def content_id(name: str, edition_id: str) -> str:
     """``figure-NAME.EDITION@briefings.invalid``: unique per figure and edition (RFC 2392)."""
     safe = re.sub(r"[^A-Za-z0-9.-]", "-", edition_id)
@@ -139,46 +158,105 @@ def tlp_mark(part: Slice) -> tuple[str, str]:
 
 
 def relationship_map(part: Slice) -> Figure | None:
-    """Actors as nodes grouped by state, dealings and measures as arrows between them."""
+    """Actors as nodes grouped by state; one labelled line per pair that deal or measure."""
     if not part.dealings and not part.measures:
         return None
+    actors = _map_actors(part)
+    links = _links(part)
+    graph, svg = _layout(part, actors, links)
+    dpi = min(144, PNG_WIDTH / (_size(svg)[0] / 72))  # sharp on dense screens
+    dealings = sum(1 for link in links.values() if any(i[2] == "dealing" for i in link))
+    measures = sum(1 for link in links.values() if any(i[2] == "measure" for i in link))
+    return Figure(
+        name="relationships",
+        caption=(f"Relationship map: {len(actors)} actors; {count(dealings, 'pair')} "
+                 f"linked by dealings (blue), {count(measures, 'pair')} by measures "
+                 "(vermillion)"),
+        description=_describe_map(part, actors),
+        svg=inline_svg(svg, "relationships"),
+        draw_png=partial(_png, graph.source, dpi),
+        key=_KEY,
+    )
+
+
+def _layout(
+    part: Slice, actors: list[Actor], links: dict[tuple[str, str], list[_Item]]
+) -> tuple[graphviz.Digraph | graphviz.Source, str]:
+    """The first drawing whose smallest text prints at MIN_TEXT_PT or more, else the largest.
+
+    Tried in turn: flows left to right and top down, labels wrapped wide and narrow,
+    and leaves staggered over several rows (Graphviz ``unflatten``) when many actors
+    share a rank. A drawing wider than the text block prints smaller; the best one
+    then gets its type set larger in proportion (spacing does not grow with it).
+    """
+    best: tuple[float, graphviz.Digraph | graphviz.Source, str, tuple] | None = None
+    size = 8.0
+    for wrap, flow, stagger in _LAYOUTS:
+        drawing = _graph(part, actors, links, size=size, wrap=wrap, rankdir=flow)
+        source = drawing.unflatten(stagger=stagger, fanout=True) if stagger else drawing
+        svg = source.pipe(format="svg", encoding="utf-8")
+        printed = size * _scale(svg)
+        if printed >= MIN_TEXT_PT:
+            return source, svg
+        if best is None or printed > best[0]:
+            best = (printed, source, svg, (wrap, flow, stagger))
+    assert best is not None
+    printed, source, svg, (wrap, flow, stagger) = best
+    for _ in range(2):
+        size = min(12.0, round(size * MIN_TEXT_PT / printed * 1.02, 2))
+        drawing = _graph(part, actors, links, size=size, wrap=wrap, rankdir=flow)
+        bigger = drawing.unflatten(stagger=stagger, fanout=True) if stagger else drawing
+        bigger_svg = bigger.pipe(format="svg", encoding="utf-8")
+        if size * _scale(bigger_svg) <= printed:
+            break
+        printed, source, svg = size * _scale(bigger_svg), bigger, bigger_svg
+        if printed >= MIN_TEXT_PT:
+            break
+    return source, svg
+
+
+# (label wrap in characters, flow, leaves staggered over this many rows), tried in order
+_LAYOUTS = ((28, "LR", None), (18, "LR", None), (28, "TB", None), (18, "TB", None),
+            (18, "TB", 3), (28, "TB", 3))
+
+
+def _png(dot: str, dpi: float) -> bytes:
+    """The drawing ``dot`` as PNG at ``dpi``: the same layout (dot is deterministic)."""
     import graphviz
 
-    actors = _map_actors(part)
+    sharp = dot.replace("{", f"{{\n\tdpi={dpi:.2f}", 1)
+    return graphviz.Source(sharp, engine="dot").pipe(format="png", renderer="cairo")
+
+
+def count(n: int, word: str) -> str:
+    """``1 pair``, ``3 pairs``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _graph(  # noqa: PLR0913
+    part: Slice, actors: list[Actor], links: dict[tuple[str, str], list[_Item]], *,
+    size: float, wrap: int, rankdir: str,
+) -> graphviz.Digraph:
+    import graphviz
+
     graph = graphviz.Digraph("relationships", engine="dot")
     graph.attr(
-        nodesep="0.25", ranksep="0.7", pad="0.1", fontname=FONT, fontsize="8",
-        bgcolor="white", id="graph",
+        nodesep="0.15", ranksep="0.4", pad="0.05", fontname=FONT, fontsize=f"{size:g}",
+        bgcolor="white", id="graph", rankdir=rankdir,
     )
-    graph.attr("node", fontname=FONT, fontsize="10", style="filled", fillcolor="white",
-               color="#5b6470", penwidth="1", margin="0.1,0.04", height="0.3")
-    graph.attr("edge", fontname=FONT, fontsize="8", penwidth="1.2", arrowsize="0.7")
+    graph.attr("node", fontname=FONT, fontsize=f"{size:g}", fontcolor=INK,
+               style="filled", fillcolor="white", color=MUTED, penwidth="1",
+               margin="0.08,0.03", height="0.3")
+    graph.attr("edge", fontname=FONT, fontsize=f"{size:g}", penwidth="1.2", arrowsize="0.7")
     mark, colour = tlp_mark(part)  # from a fixed vocabulary: safe in an HTML-like label
     graph.attr(labelloc="t", labeljust="r", label=(
         f'<<table border="0" cellpadding="2" bgcolor="#000000"><tr><td>'
-        f'<font color="{colour}" point-size="8"><b>{mark}</b></font></td></tr></table>>'
+        f'<font color="{colour}" point-size="{size:g}"><b>{mark}</b></font></td></tr></table>>'
     ))
     _add_actors(graph, actors, set(part.briefing.actors))
-    _add_arrows(graph, part)
-    layouts = {}
-    for rankdir in ("LR", "TB"):  # the flow that lets the text stay largest on the page
-        graph.attr(rankdir=rankdir)
-        layouts[rankdir] = graph.pipe(format="svg", encoding="utf-8")
-        if _scale(layouts[rankdir]) == 1:
-            break  # fits the page as it is
-    best = max(layouts, key=lambda r: _scale(layouts[r]))
-    graph.attr(rankdir=best)
-    svg = layouts[best]
-    sharp = graph.copy()  # same layout (dot is deterministic), sharp on dense screens
-    sharp.attr(dpi=f"{min(144, PNG_WIDTH / (_size(svg)[0] / 72)):.2f}")
-    return Figure(
-        name="relationships",
-        caption="Relationship map: who deals with whom, and the measures between them",
-        description=_describe_map(part, actors),
-        svg=inline_svg(svg, "relationships"),
-        draw_png=partial(sharp.pipe, format="png", renderer="cairo"),
-        key=_KEY,
-    )
+    for (one, other), items in links.items():
+        _add_link(graph, one, other, items, wrap=wrap, names=part.names)
+    return graph
 
 
 def _add_actors(graph: graphviz.Digraph, actors: list[Actor], in_scope: set[str]) -> None:
@@ -189,7 +267,7 @@ def _add_actors(graph: graphviz.Digraph, actors: list[Actor], in_scope: set[str]
         target = graph
         if state is not None and len(members) > 1:
             target = graphviz.Digraph(f"cluster_{state}")
-            target.attr(style="rounded,filled", color="#d0d7de", fillcolor="#f3f7fb",
+            target.attr(style="rounded,filled", color=BORDER, fillcolor="#f3f7fb",
                         label="", id=f"group-{state}")
         for actor in members:
             target.node(
@@ -203,27 +281,69 @@ def _add_actors(graph: graphviz.Digraph, actors: list[Actor], in_scope: set[str]
             graph.subgraph(target)
 
 
-def _add_arrows(graph: graphviz.Digraph, part: Slice) -> None:
-    """One arrow per dealing, and one per imposer and target of each measure."""
+_Item = tuple[str, str, str, str, str]  # giver, receiver, family, text, status
+
+
+def _links(part: Slice) -> dict[tuple[str, str], list[_Item]]:
+    """Everything between each pair of actors: their dealings and measures, either way."""
+    items: list[_Item] = [
+        (d.from_, d.to, "dealing", words(d.kind), d.status) for d in part.dealings
+    ]
+    for m in part.measures:
+        text = words(m.kind) + (f" {m.rate_percent:g}%" if m.rate_percent is not None else "")
+        items += [(i, t, "measure", text, m.status) for i in m.imposed_by for t in m.targets]
+    links: dict[tuple[str, str], list[_Item]] = {}
+    for item in items:
+        if item[0] in part.names and item[1] in part.names and item[0] != item[1]:
+            pair = (item[0], item[1]) if (item[1], item[0]) not in links else (item[1], item[0])
+            links.setdefault(pair, []).append(item)
+    return links
+
+
+def _add_link(  # noqa: PLR0913
+    graph: graphviz.Digraph, one: str, other: str, items: list[_Item], *, wrap: int,
+    names: dict[str, Actor],
+) -> None:
+    """One line between ``one`` and ``other``, its label listing what goes each way."""
     import graphviz
 
-    for d in part.dealings:
-        style, colour, head = _DEALING_STYLE[d.status]
-        label = d.kind.replace("-", " ") + (" (denied)" if d.status == "denied" else "")
-        graph.edge(d.from_, d.to, graphviz.escape(label), id=f"dealing-{d.id}",
-                   style=style, color=colour, fontcolor=colour, arrowhead=head)
-    for m in part.measures:
-        label = m.kind.replace("-", " ")
-        if m.rate_percent is not None:
-            label += f" {m.rate_percent:g}%"
-        if m.status not in {"in-force", "announced"}:
-            label += f" ({m.status.replace('-', ' ')})"
-        for n, (giver, target_id) in enumerate(
-            (i, t) for i in m.imposed_by for t in m.targets
-        ):
-            graph.edge(giver, target_id, graphviz.escape(label), id=f"measure-{m.id}-{n}",
-                       style=_MEASURE_STYLE[m.status], color=OKABE_ITO["vermillion"],
-                       fontcolor="#a84300", arrowhead="tee")
+    ways = {(one, other): [i for i in items if i[0] == one],
+            (other, one): [i for i in items if i[0] == other]}
+    both = all(ways.values())
+    lines = []
+    for (_, receiver), going in ways.items():
+        if going:
+            head = f"to {names[receiver].name}: " if both else ""
+            lines += textwrap.wrap(head + _item_list(going), wrap, break_on_hyphens=False)
+    families = {i[2] for i in items}
+    mark = ":".join(c for f, c in (("dealing", DEALING_MARK), ("measure", MEASURE_MARK))
+                    if f in families)
+    text = (DEALING_TEXT if families == {"dealing"}
+            else MEASURE_TEXT if families == {"measure"} else INK)
+
+    def heads(going: list[_Item]) -> str:
+        return "".join(s for f, s in (("measure", "tee"), ("dealing", "normal"))
+                       if any(i[2] == f for i in going)) or "none"
+
+    graph.edge(
+        one, other, "\n".join(graphviz.escape(line) for line in lines),
+        id=f"link-{one}-{other}", color=mark, fontcolor=text,
+        style=_LINE[min(_FIRM[i[4]] for i in items)],
+        dir="both", arrowhead=heads(ways[one, other]), arrowtail=heads(ways[other, one]),
+    )
+
+
+def _item_list(going: list[_Item]) -> str:
+    """``arms, munitions (reported); tariff 20%, tariff 34%``: grouped by status, counted."""
+    groups: dict[str, dict[str, int]] = {}
+    for _, _, _, text, status in going:
+        counts = groups.setdefault(status, {})
+        counts[text] = counts.get(text, 0) + 1
+    return "; ".join(
+        ", ".join(t if n == 1 else f"{t} ×{n}" for t, n in counts.items())
+        + ("" if status in _UNQUALIFIED else f" ({words(status)})")
+        for status, counts in groups.items()
+    )
 
 
 def _map_actors(part: Slice) -> list[Actor]:

@@ -69,7 +69,7 @@ def test_the_parts_text_html_and_the_pdf(letter, built):
     assert related.get_content_type() == "multipart/related"
     html, *images = related.iter_parts()
     assert html.get_content_type() == "text/html"
-    assert [i.get_content_type() for i in images] == ["image/png"] * 3
+    assert [i.get_content_type() for i in images] == ["image/png"] * 2  # one bar: no chart
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_filename() == f"river-dispute-{DATE}.pdf"
     assert attachment.get_content_disposition() == "attachment"
