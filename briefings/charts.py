@@ -10,6 +10,7 @@ carries a date.
 from __future__ import annotations
 
 import io
+import warnings
 from datetime import date, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,8 @@ TARIFF_LAYERS = {  # status -> (fill, hatch, label); threats are hatched, not fi
 _NOT_COUNTED = {"suspended", "lifted"}
 
 
+# Latin, Greek, Cyrillic and signs such as the minus; Chinese, Japanese and Hangul; Arabic
+FONTS = ("Noto Sans", "Noto Sans CJK SC", "Noto Sans Arabic", "DejaVu Sans")
 LABEL_LIMIT = 36  # characters: the full titles are in the list below and the description
 
 
@@ -61,9 +64,9 @@ def _settings() -> dict[str, Any]:
     from matplotlib import font_manager
 
     installed = {f.name for f in font_manager.fontManager.ttflist}
-    fonts = [f for f in ("Noto Sans", "DejaVu Sans") if f in installed] or ["DejaVu Sans"]
+    fonts = [f for f in FONTS if f in installed] or ["DejaVu Sans"]  # each a fallback
     return {
-        "svg.fonttype": "none", "svg.hashsalt": "briefings", "font.family": "sans-serif",
+        "svg.fonttype": "none", "svg.hashsalt": "briefings", "font.family": fonts,
         "font.sans-serif": fonts, "font.size": 8, "axes.edgecolor": MUTED,
         "axes.linewidth": 0.6, "xtick.color": MUTED, "ytick.color": INK,
         "xtick.labelcolor": INK, "ytick.major.size": 0, "hatch.linewidth": 0.8,
@@ -97,7 +100,12 @@ def _finish(fig: Any, name: str, caption: str, description: str) -> Figure:
     import matplotlib as mpl
 
     svg = io.StringIO()
-    fig.savefig(svg, format="svg", metadata={"Date": None})
+    with warnings.catch_warnings():
+        # The SVG backend sizes text with the first font alone (no fallback), so it warns
+        # about, say, Chinese glyphs that the SVG's reader draws from the next font of the
+        # list. The PNG (Agg) draws with fallback and still warns about a glyph no font has.
+        warnings.filterwarnings("ignore", r"Glyph \d+ .* missing from font", UserWarning)
+        fig.savefig(svg, format="svg", metadata={"Date": None})
 
     def draw_png() -> bytes:
         png = io.BytesIO()
@@ -184,13 +192,14 @@ def _draw_stacks(ax: Any, stacks: dict, part: Slice) -> None:
     ax.set_yticks(range(len(rows)), [_stack_name(part, k) for k, _ in rows], parse_math=False)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xlim(0, widest * 1.3)
-    ax.grid(axis="x", color=RULE, linewidth=0.5)
+    ax.grid(axis="x", color=RULE, linewidth=0.4, linestyle=(0, (2, 2)))
     ax.set_axisbelow(True)
     shown = dict.fromkeys(m.status for _, layers in rows for m in layers)
     ax.legend(
         handles=[
             Patch(facecolor=TARIFF_LAYERS[s][0], hatch=TARIFF_LAYERS[s][1],
-                  edgecolor=OKABE_ITO["vermillion"], label=TARIFF_LAYERS[s][2])
+                  edgecolor=OKABE_ITO["blue" if s == "announced" else "vermillion"],
+                  label=TARIFF_LAYERS[s][2])
             for s in TARIFF_LAYERS if s in shown
         ],
         loc="lower right", frameon=False, ncols=4, fontsize=MIN_TEXT_PT,
@@ -247,7 +256,7 @@ def _date_axis(ax: Any) -> None:
     locator = mdates.AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
-    ax.grid(axis="x", color=RULE, linewidth=0.5)
+    ax.grid(axis="x", color=RULE, linewidth=0.4, linestyle=(0, (2, 2)))
     ax.set_axisbelow(True)
 
 

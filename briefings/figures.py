@@ -43,7 +43,7 @@ PNG_WIDTH = 1120  # pixels at most: twice the 560 px the email shows a figure at
 # (lines, arrowheads, borders) at least 3:1, text at least 4.5:1.
 DEALING_MARK, DEALING_TEXT = OKABE_ITO["blue"], "#005A8C"
 MEASURE_MARK, MEASURE_TEXT = OKABE_ITO["vermillion"], "#A84300"
-INK, MUTED, BORDER = "#1B1F24", "#5B6470", "#8C959F"
+INK, MUTED, BORDER = "#1B1F24", "#5B6470", "#767F89"
 MIN_TEXT_PT = 7.5  # the smallest text a figure may print at (the rule is 7 pt)
 _FIRM = {  # status -> 0 firm (solid line), 1 (dashed), 2 (dotted); the firmest item decides
     "confirmed": 0, "reported": 1, "proposed": 1, "suspected": 2, "denied": 2,
