@@ -133,7 +133,8 @@ def measures_chart(part: Slice) -> Figure | None:
                and not (m.kind == "tariff" and m.rate_percent is not None)]
     description = _describe_measures(part, stacks, dated, undated=undated)
     if len(stacks) + len(dated) == 1:  # one bar: a chart would say no more than a sentence
-        return Figure.sentence("measures", caption, description)
+        return Figure.sentence("measures", caption,
+                               _describe_measures(part, stacks, dated, undated=[]))
     import matplotlib as mpl
     from matplotlib.figure import Figure as Canvas
 
