@@ -18,10 +18,10 @@ import pytest
 from browser_checks import Browser, missing_tools, nu_errors
 from conftest import SAMPLE_DATE
 
+from briefings.deliver.mail import compose, message_for, sender_address
+from briefings.deliver.subscribers import Subscriber
 from briefings.editions import read_edition
-from briefings.mail import compose, message_for, sender_address
-from briefings.render import get_env
-from briefings.subscribers import Subscriber
+from briefings.publish.render import get_env
 
 pytestmark = pytest.mark.skipif(missing_tools() is not None, reason=str(missing_tools()))
 

@@ -12,10 +12,10 @@ import pymupdf
 import pytest
 from conftest import SAMPLE, SAMPLE_DATE, SEEDS
 
-from briefings.build import build
-from briefings.figures import draw_figures
-from briefings.load import load
-from briefings.scope import take_slice
+from briefings.publish.build import build
+from briefings.publish.drawing import draw_figures
+from briefings.publish.load import load
+from briefings.publish.scope import take_slice
 
 SVG = "{http://www.w3.org/2000/svg}"
 SMALLEST_PT = 7.0

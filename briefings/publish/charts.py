@@ -1,4 +1,4 @@
-"""The measures chart and the timeline of a briefing, drawn with Matplotlib.
+"""The measures chart of a briefing, and what every chart shares, with Matplotlib.
 
 Matplotlib is imported inside the functions (``briefings --help`` stays fast) and
 used without pyplot (no global figure state, safe in forked build workers). Every
@@ -15,9 +15,11 @@ from datetime import date, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from briefings.figures import (
+from briefings.publish.figures import (
     BORDER,
+    INK,
     MIN_TEXT_PT,
+    MUTED,
     OKABE_ITO,
     PNG_WIDTH,
     Figure,
@@ -25,15 +27,15 @@ from briefings.figures import (
     inline_svg,
     tlp_mark,
 )
-from briefings.render import date_text
+from briefings.publish.render import date_text
 
 if TYPE_CHECKING:
-    from briefings.model import Event, Measure
-    from briefings.scope import Slice
+    from briefings.model import Measure
+    from briefings.publish.scope import Slice
 
 WIDTH = 6.8  # inches: the text width of an A4 page with the print margins
 ROW = 0.3  # inches per bar or lane
-INK, MUTED, RULE = "#1b1f24", "#5b6470", BORDER  # every mark at least 3:1 on white
+RULE = BORDER  # grid lines: like every mark, at least 3:1 on white
 FADED = "#767676"  # suspended or lifted
 TARIFF_LAYERS = {  # status -> (fill, hatch, label); threats are hatched, not filled
     "in-force": (OKABE_ITO["vermillion"], "", "in force"),
@@ -46,21 +48,10 @@ _NOT_COUNTED = {"suspended", "lifted"}
 
 # Latin, Greek, Cyrillic and signs such as the minus; Chinese, Japanese and Hangul; Arabic
 FONTS = ("Noto Sans", "Noto Sans CJK SC", "Noto Sans Arabic", "DejaVu Sans")
-LABEL_LIMIT = 36  # characters: the full titles are in the list below and the description
-
-
-def short_label(title: str, limit: int = LABEL_LIMIT) -> str:
-    """A timeline label: the title, cut at a word boundary with an ellipsis when long."""
-    if len(title) <= limit:
-        return title
-    head = title[: limit - 1]
-    if title[limit - 1] != " ":  # the cut falls inside a word: drop that word
-        head = head.rsplit(" ", 1)[0]
-    return head.rstrip(" ,;:–-") + "…"
 
 
 @cache
-def _settings() -> dict[str, Any]:
+def rc_settings() -> dict[str, Any]:
     from matplotlib import font_manager
 
     installed = {f.name for f in font_manager.fontManager.ttflist}
@@ -87,7 +78,7 @@ def span(value: str) -> tuple[date, date]:
     return day, day + timedelta(days=1)
 
 
-def _mark(fig: Any, part: Slice) -> None:
+def mark_tlp(fig: Any, part: Slice) -> None:
     """The TLP marking in the figure's top right corner, in its TLP 2.0 colour on black."""
     text, colour = tlp_mark(part)
     fig.suptitle(text, x=0.995, ha="right", fontsize=MIN_TEXT_PT, fontweight="bold",
@@ -95,7 +86,7 @@ def _mark(fig: Any, part: Slice) -> None:
                  bbox={"facecolor": "#000000", "edgecolor": "none", "pad": 1.5})
 
 
-def _finish(fig: Any, name: str, caption: str, description: str) -> Figure:
+def finish_figure(fig: Any, name: str, caption: str, description: str) -> Figure:
     """``fig`` as SVG now and as PNG when asked, both without dates or random ids."""
     import matplotlib as mpl
 
@@ -109,7 +100,7 @@ def _finish(fig: Any, name: str, caption: str, description: str) -> Figure:
 
     def draw_png() -> bytes:
         png = io.BytesIO()
-        with mpl.rc_context(_settings()):
+        with mpl.rc_context(rc_settings()):
             fig.savefig(png, format="png", dpi=PNG_WIDTH / WIDTH, metadata={"Software": None})
         return png.getvalue()
 
@@ -138,17 +129,17 @@ def measures_chart(part: Slice) -> Figure | None:
     import matplotlib as mpl
     from matplotlib.figure import Figure as Canvas
 
-    with mpl.rc_context(_settings()):
+    with mpl.rc_context(rc_settings()):
         heights = [r for r in (len(stacks), len(dated)) if r]
         fig = Canvas(figsize=(WIDTH, 0.9 + sum(h * ROW + 0.8 for h in heights)), dpi=96,
                      layout="constrained")
-        _mark(fig, part)
+        mark_tlp(fig, part)
         axes = list(fig.subplots(len(heights), 1, height_ratios=heights, squeeze=False)[:, 0])
         if stacks:
             _draw_stacks(axes.pop(0), stacks, part)
         if dated:
             _draw_spans(axes.pop(0), dated)
-        return _finish(fig, "measures", caption, description)
+        return finish_figure(fig, "measures", caption, description)
 
 
 def _tariff_stacks(part: Slice) -> dict[tuple[tuple[str, ...], str], list[Measure]]:
@@ -247,10 +238,10 @@ def _draw_spans(ax: Any, measures: list[Measure]) -> None:
                   parse_math=False)
     ax.set_ylim(len(measures) - 0.5, -0.5)
     ax.set_xlim(mdates.date2num(lo - pad), mdates.date2num(hi))
-    _date_axis(ax)
+    date_axis(ax)
 
 
-def _date_axis(ax: Any) -> None:
+def date_axis(ax: Any) -> None:
     """Concise dates on the x axis, with a light grid behind the marks."""
     from matplotlib import dates as mdates
 
@@ -286,78 +277,3 @@ def _describe_measures(
         lines.append("Not drawn (no dates or rate): "
                      + "; ".join(m.title for m in undated) + ".")
     return " ".join(lines)
-
-
-def timeline_chart(part: Slice) -> Figure | None:
-    """Events on a date axis; a partial date is drawn as the month or year it covers."""
-    if not part.events:
-        return None
-    import matplotlib as mpl
-    from matplotlib import dates as mdates
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure as Canvas
-
-    events = sorted(part.events, key=lambda e: (span(e.date)[0], e.date, e.id))
-    caption = (f"Timeline: {count(len(events), 'event')}, {date_text(events[0].date)} to "
-               f"{date_text(events[-1].date)}; a bar spans a month or year when only that is known")
-    if len(events) == 1:  # one point: a sentence says it
-        only = events[0]
-        return Figure.sentence("timeline", caption,
-                               f"The one dated event: {date_text(only.date)}, {only.title}.")
-    spans = [tuple(mdates.date2num(d) for d in span(e.date)) for e in events]
-    lo = min(s for s, _ in spans)
-    hi = max(e for _, e in spans)
-    pad = max((hi - lo) * 0.04, 15)
-    lo, hi = lo - pad, hi + pad
-    with mpl.rc_context(_settings()):
-        fig = Canvas(figsize=(WIDTH, 1.0), dpi=96)
-        FigureCanvasAgg(fig)
-        _mark(fig, part)
-        ax = fig.add_axes((0.02, 0.3, 0.96, 0.65))
-        ax.set_xlim(lo, hi)
-        renderer = fig.canvas.get_renderer()
-        per_pixel = (hi - lo) / ax.get_window_extent(renderer).width
-        lanes: list[list[tuple[float, float]]] = []
-        placed = []
-        for event, (start, end) in zip(events, spans, strict=True):
-            text = ax.text(0, 0, short_label(event.title), fontsize=MIN_TEXT_PT, parse_math=False)
-            width = text.get_window_extent(renderer).width * per_pixel
-            text.remove()
-            gap = 8 * per_pixel
-            if end + gap + width <= hi:
-                left, right, x, align = start, end + gap + width, end + gap, "left"
-            else:
-                left, right, x, align = max(lo, start - gap - width), end, start - gap, "right"
-            lane = next(
-                (n for n, used in enumerate(lanes)
-                 if all(right + gap < a or left - gap > b for a, b in used)),
-                len(lanes),
-            )
-            if lane == len(lanes):
-                lanes.append([])
-            lanes[lane].append((left, right))
-            placed.append((event, start, end, lane, x, align))
-        fig.set_size_inches(WIDTH, 0.95 + ROW * len(lanes))  # 0.3 in on top: the marking
-        height = fig.get_size_inches()[1]
-        ax.set_position((0.02, 0.45 / height, 0.96, (height - 0.75) / height))
-        for event, start, end, lane, x, align in placed:
-            if end - start > 1:
-                ax.barh(lane, end - start, left=start, height=0.5, color=OKABE_ITO["blue"],
-                        edgecolor=OKABE_ITO["blue"], linewidth=0.6)
-            else:
-                ax.plot([start], [lane], marker="o", color=OKABE_ITO["blue"], markersize=4.5)
-            ax.text(x, lane, short_label(event.title), ha=align, va="center", fontsize=MIN_TEXT_PT,
-                    color=INK,
-                    parse_math=False)
-        ax.set_ylim(len(lanes) - 0.5, -0.6)
-        ax.set_yticks([])
-        _date_axis(ax)
-        return _finish(fig, "timeline", caption, _describe_timeline(events))
-
-
-def _describe_timeline(events: list[Event]) -> str:
-    return (
-        f"Timeline of {len(events)} events from {date_text(events[0].date)} "
-        f"to {date_text(events[-1].date)}: "
-        + "; ".join(f"{date_text(e.date)}, {e.title}" for e in events) + "."
-    )

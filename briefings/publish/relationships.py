@@ -1,50 +1,45 @@
-"""Figures of a briefing: the relationship map, the measures chart and the timeline.
+"""The relationship map: every actor in scope by name, one labelled line per pair.
 
-Each figure is drawn once per edition from the briefing's slice and kept in two
-forms from the same drawing: inline SVG with real text (web page and PDF) and PNG
-(email, where most clients drop SVG). The relationship map is laid out by Graphviz
-``dot``; the charts are drawn by Matplotlib (:mod:`briefings.charts`).
-
-Drawing is deterministic (same slice, same bytes) and the SVG is safe to insert
-into HTML as markup: every data-derived text is escaped by the drawing library,
-the XML prologue and comments are dropped, element ids are prefixed with the
-figure's name (two figures share a page), and anything that could run or fetch
-(scripts, event handlers, links outside the drawing) is refused.
+Actors are nodes, grouped in a box with the state they belong to; everything between
+two actors (their dealings and measures, either way) is one line whose label lists it,
+each item with its status unless confirmed or in force. Graphviz ``dot`` lays it out;
+the layout chosen is the first whose smallest text prints at ``MIN_TEXT_PT`` or more
+once fitted to the page's text block.
 """
 
 from __future__ import annotations
 
 import re
 import textwrap
-import xml.etree.ElementTree as ET
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import cached_property, partial
-from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from functools import partial
+from typing import TYPE_CHECKING
+
+from briefings.publish.figures import (
+    BORDER,
+    INK,
+    MIN_TEXT_PT,
+    MUTED,
+    OKABE_ITO,
+    PNG_WIDTH,
+    Figure,
+    count,
+    inline_svg,
+    tlp_mark,
+)
+from briefings.publish.render import words
 
 if TYPE_CHECKING:
     import graphviz
 
     from briefings.model import Actor
-    from briefings.scope import Slice
+    from briefings.publish.scope import Slice
 
-FigureName = Literal["relationships", "measures", "timeline"]
-
-# Okabe & Ito (2008): distinguishable with every common form of colour blindness.
-OKABE_ITO = {
-    "black": "#000000", "orange": "#E69F00", "sky-blue": "#56B4E9", "green": "#009E73",
-    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
-}
 FONT = "Noto Sans"
 PAGE = (6.8 * 72, 9 * 72)  # points: the most an A4 text block gives a figure
-PNG_WIDTH = 1120  # pixels at most: twice the 560 px the email shows a figure at
 # Colours with contrast on white and on the light fills of the map (WCAG 2.1 AA): marks
 # (lines, arrowheads, borders) at least 3:1, text at least 4.5:1.
 DEALING_MARK, DEALING_TEXT = OKABE_ITO["blue"], "#005A8C"
 MEASURE_MARK, MEASURE_TEXT = OKABE_ITO["vermillion"], "#A84300"
-INK, MUTED, BORDER = "#1B1F24", "#5B6470", "#767F89"
-MIN_TEXT_PT = 7.5  # the smallest text a figure may print at (the rule is 7 pt)
 _FIRM = {  # status -> 0 firm (solid line), 1 (dashed), 2 (dotted); the firmest item decides
     "confirmed": 0, "reported": 1, "proposed": 1, "suspected": 2, "denied": 2,
     "in-force": 0, "announced": 0, "threatened": 1, "suspended": 2, "lifted": 2,
@@ -60,101 +55,6 @@ _KEY = (  # shown as text beside the map: full size in print, read by screen rea
      "something between them is confirmed, in force or announced, dashed when the most "
      "is reported, proposed or threatened, dotted otherwise."),
 )
-_REFUSED_TAGS = {"script", "foreignObject", "iframe", "image", "a"}
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One figure of an edition, as inline SVG and as PNG of the same drawing."""
-
-    name: FigureName
-    caption: str
-    description: str
-    svg: str
-    draw_png: Callable[[], bytes] = field(repr=False, compare=False)
-    key: tuple[str, ...] = ()  # how to read it, shown as text under the drawing
-
-    @property
-    def drawn(self) -> bool:
-        """False for a chart with one bar or point: its description says it instead."""
-        return bool(self.svg)
-
-    @classmethod
-    def sentence(cls, name: FigureName, caption: str, text: str) -> Figure:
-        """A figure not worth drawing (one bar or one point), said in a sentence."""
-        return cls(name=name, caption=caption, description=text, svg="", draw_png=bytes)
-
-    @cached_property
-    def png(self) -> bytes:
-        """The same drawing as PNG (for email), made on first use: the web and PDF need SVG."""
-        return self.draw_png()
-
-    def image(self) -> FigureImage:
-        """The figure as the email carries it (draws the PNG if not drawn yet)."""
-        return FigureImage(self.name, self.caption, self.description, self.key, self.png)
-
-
-@dataclass(frozen=True)
-class FigureImage:
-    """A figure's PNG and its words: kept in the edition's folder, attached to its email."""
-
-    name: str
-    caption: str
-    description: str
-    key: tuple[str, ...]
-    png: bytes = field(repr=False)
-
-    @property
-    def filename(self) -> str:
-        return f"figure-{self.name}.png"
-
-    @property
-    def size(self) -> tuple[int, int]:
-        """Pixels; twice the display size, for sharp images on dense screens."""
-        return int.from_bytes(self.png[16:20], "big"), int.from_bytes(self.png[20:24], "big")
-
-    def record(self) -> dict[str, object]:
-        """Its entry in the edition's manifest (the PNG is a file beside it)."""
-        return {"name": self.name, "file": self.filename, "caption": self.caption,
-                "description": self.description, "key": list(self.key)}
-
-    @classmethod
-    def read(cls, record: dict[str, object], folder: Path) -> FigureImage:
-        """The image a manifest ``record`` names, its PNG read from ``folder``."""
-        png = (folder / str(record["file"])).read_bytes()
-        return cls(str(record["name"]), str(record["caption"]), str(record["description"]),
-                   tuple(record.get("key") or ()), png)  # type: ignore[arg-type]
-
-
-def words(value: str) -> str:
-    """A vocabulary term as words: ``food-aid`` -> ``food aid``."""
-    return value.replace("-", " ")
-
-
-def content_id(name: str, edition_id: str) -> str:
-    """``figure-NAME.EDITION@briefings.invalid``: unique per figure and edition (RFC 2392)."""
-    safe = re.sub(r"[^A-Za-z0-9.-]", "-", edition_id)
-    return f"figure-{name}.{safe}@briefings.invalid"
-
-
-def draw_figures(part: Slice) -> tuple[Figure, ...]:
-    """The figures of ``part`` that have something to show, in reading order."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as pool:  # dot runs in its own processes meanwhile
-        graph = pool.submit(relationship_map, part)
-        from briefings import charts
-
-        figures = [charts.measures_chart(part), charts.timeline_chart(part)]
-        figures.insert(0, graph.result())
-    return tuple(f for f in figures if f is not None)
-
-
-def tlp_mark(part: Slice) -> tuple[str, str]:
-    """A figure's TLP 2.0 marking, its text and colour (on black): images travel alone."""
-    from briefings.render import TLP_COLOURS
-
-    return f"TLP:{part.briefing.tlp.upper()}", TLP_COLOURS[part.briefing.tlp]
 
 
 def relationship_map(part: Slice) -> Figure | None:
@@ -226,11 +126,6 @@ def _png(dot: str, dpi: float) -> bytes:
 
     sharp = dot.replace("{", f"{{\n\tdpi={dpi:.2f}", 1)
     return graphviz.Source(sharp, engine="dot").pipe(format="png", renderer="cairo")
-
-
-def count(n: int, word: str) -> str:
-    """``1 pair``, ``3 pairs``."""
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _graph(  # noqa: PLR0913
@@ -406,48 +301,3 @@ def _scale(svg: str) -> float:
     """How much a drawing must shrink to fit the page's text block (1: not at all)."""
     width, height = _size(svg)
     return min(1.0, PAGE[0] / width, PAGE[1] / height)
-
-
-_PROLOGUE = re.compile(  # and Graphviz's titles: node ids, noise to a screen reader
-    r"<\?xml.*?\?>|<!DOCTYPE[^>]*>|<!--.*?-->|<metadata>.*?</metadata>|<title>.*?</title>",
-    re.DOTALL,
-)
-_TAG = re.compile(r"<[^<>]*>")
-
-
-def inline_svg(svg: str, name: str) -> str:
-    """SVG markup ready to sit inside HTML: no prologue, ids of its own, labelled, inert."""
-    svg = _PROLOGUE.sub("", svg).strip()
-
-    def retag(match: re.Match[str]) -> str:
-        tag = match.group(0)
-        tag = re.sub(r'\bid="([^"]*)"', rf'id="{name}-\1"', tag)
-        tag = re.sub(r'(\bhref=)"#([^"]*)"', rf'\1"#{name}-\2"', tag)
-        return re.sub(r"url\(#([^)]*)\)", rf"url(#{name}-\1)", tag)
-
-    svg = _TAG.sub(retag, svg)
-    svg = svg.replace("*{", f"#figure-{name}-svg *{{", 1)  # matplotlib's global style rule
-    root = re.match(r"<svg\b[^>]*>", svg)
-    if root is None:
-        raise ValueError("figure SVG does not start with <svg>")
-    attributes = re.sub(r'\s(id|role|aria-[a-z]+)="[^"]*"', "", root.group(0)[4:])
-    svg = (
-        f'<svg id="figure-{name}-svg" class="figure-svg" role="img" '
-        f'aria-labelledby="figure-{name}-caption" aria-describedby="figure-{name}-description"'
-        + attributes + svg[root.end():]
-    )
-    _check_inert(svg)
-    return svg
-
-
-def _check_inert(svg: str) -> None:
-    """Refuse SVG that could run code or fetch anything (defence in depth)."""
-    root = ET.fromstring(svg)  # noqa: S314 - our own drawing library's output
-    for element in root.iter():
-        tag = element.tag.rpartition("}")[2]
-        if tag in _REFUSED_TAGS:
-            raise ValueError(f"figure SVG holds a <{tag}> element")
-        for key, value in element.attrib.items():
-            attr = key.rpartition("}")[2]
-            if attr.lower().startswith("on") or (attr == "href" and not value.startswith("#")):
-                raise ValueError(f"figure SVG holds an attribute {attr}={value!r}")
