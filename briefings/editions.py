@@ -125,6 +125,13 @@ def pdf_name(briefing: str, date: str) -> str:
     return f"{briefing}-{date}.pdf"
 
 
+def page_links(briefing: str, date: str) -> dict[str, str]:
+    """Where an edition's web page links to, relative to the page: its PDF, the
+    briefing's editions and the whole archive."""
+    return {"pdf": pdf_name(briefing, date), "editions": "../index.html",
+            "archive": "../../index.html"}
+
+
 def edition_folder(out: Path, briefing: str, date: str) -> Path:
     for part in (briefing, date):
         if not _SAFE_NAME.match(part):

@@ -22,6 +22,7 @@ from briefings.editions import (
     Edition,
     edition_folder,
     editions,
+    page_links,
     pdf_name,
     previous_edition,
     read_edition,
@@ -133,12 +134,14 @@ def build(  # noqa: PLR0913
             context = note_context(
                 part, as_of=date, edition=number, changes=changes, medium="web",
                 figures=drawn, since=previous[0] if previous else None,
+                links=page_links(briefing_id, date),
             )
             html = {m: render_note(env, replace(context, medium=m)) for m in ("web", "print")}
             printer.submit(briefing_id, html["print"])  # prints while the next is prepared
             since = {"date": previous[0].date, "number": previous[0].number} if previous else None
             email = render_email(part, env=env, date=date, number=number, changes=changes,
-                                 since=since, public_url=settings.public_url, figures=drawn)
+                                 since=since, public_url=settings.public_url,
+                                 figures=tuple(f for f in drawn if f.drawn))
             snapshot = json.dumps(part.to_json(), indent=1, ensure_ascii=False, sort_keys=True)
             pending.append(_Pending(
                 briefing_id, number, inputs, html["web"], html["print"], snapshot.encode(),
@@ -148,7 +151,7 @@ def build(  # noqa: PLR0913
         images: dict[str, tuple[FigureImage, ...]] = {}
 
         def draw_images() -> None:  # the email's PNGs, from the same drawings as the SVGs
-            images.update((item.briefing, tuple(f.image() for f in item.figures))
+            images.update((item.briefing, tuple(f.image() for f in item.figures if f.drawn))
                           for item in pending)
 
         pdfs = printer.results(when_free=draw_images)
