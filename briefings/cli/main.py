@@ -43,9 +43,20 @@ def _iso_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     if value is None:
         return None
     try:
-        return _date.fromisoformat(value).isoformat()
+        return _in_range(_date.fromisoformat(value)).isoformat()
     except ValueError:
         raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from None
+
+
+def _in_range(moment: _date) -> _date:
+    """Dates (and date-times) the knowledge base allows; a year like 9999 is a typo."""
+    from briefings.values import FIRST_YEAR, LAST_YEAR
+
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise click.BadParameter(
+            f"year {moment.year:04d} is out of range: dates run from {FIRST_YEAR} to {LAST_YEAR}"
+        )
+    return moment
 
 
 class _Shown(click.ClickException):
@@ -87,11 +98,16 @@ cli.add_command(subscribers)
 @SEEDS
 def validate(seeds: Path) -> None:
     """Check the knowledge base; report every error as file:line:col."""
+    from briefings.deliver.schedule import in_words
     from briefings.publish.load import load
 
     kb = load(seeds)
     counts = ", ".join(f"{len(items)} {name}" for name, items in kb.collections.items())
     click.echo(f"{seeds}: valid ({counts})")
+    for briefing in kb["briefings"].values():
+        if briefing.schedule:
+            click.echo(f"{briefing.id}: {in_words(briefing.schedule)} ({briefing.schedule}, "
+                       f"{briefing.timezone})")
 
 
 @cli.command()
@@ -133,6 +149,7 @@ def _iso_moment(
         return None
     try:
         moment = datetime.fromisoformat(value)
+        _in_range(moment)
     except ValueError:
         message = f"expected an ISO date-time such as 2025-04-09T07:00Z, got {value!r}"
         raise click.BadParameter(message) from None

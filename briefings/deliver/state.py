@@ -7,8 +7,9 @@ subscriber or the record of who already got which edition.
 
 Tables:
 
-- ``subscribers``: one row per address (``address_key`` is the address with its
-  domain lower-cased, so ``Ann@Example.ORG`` and ``Ann@example.org`` are one reader).
+- ``subscribers``: one row per address (``address_key`` is the address lower-cased,
+  so ``Ann@Example.ORG`` and ``ann@example.org`` are one reader; rows of databases that
+  kept the local part's case are re-keyed on open, unless two would then collide).
 - ``deliveries``: the ledger, one row per (briefing, date, subscriber), moving
   ``pending`` → ``sending`` → ``sent`` or ``failed``, with the server's last reply
   and when it was first ``queued`` (a delivery still pending days later expires).
@@ -77,6 +78,8 @@ CREATE TABLE IF NOT EXISTS settings (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+UPDATE OR IGNORE subscribers SET address_key = lower(address_key)
+    WHERE address_key != lower(address_key);
 """
 
 
