@@ -44,6 +44,25 @@ def _iso_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -
         raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from None
 
 
+def _iso_moment(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        message = f"expected an ISO date-time such as 2025-04-09T07:00Z, got {value!r}"
+        raise click.BadParameter(message) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+NOW = click.option(
+    "--now", callback=_iso_moment,
+    help="Pretend it is this ISO date-time (UTC unless it names an offset). [default: now]",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="briefings")
 def cli() -> None:
@@ -66,50 +85,44 @@ def validate(seeds: Path) -> None:
 @TEMPLATES
 @OUT
 @click.option("--date", callback=_iso_date, help="The editions' date, YYYY-MM-DD. [default: today]")
-@click.option("--force", is_flag=True, help="Rebuild even editions whose inputs are unchanged.")
+@click.option("--force", is_flag=True, help="Rebuild even editions whose inputs are unchanged "
+              "(never one already delivered).")
+@click.option("--correct", metavar="WHY", help="Issue the changed content of editions already "
+              "delivered as a correction, saying why; it is mailed to their readers.")
+@click.option("--backdate", is_flag=True,
+              help="Allow a new edition dated before the briefing's latest one.")
+@NOW
 @JOBS
 @click.argument("ids", nargs=-1, metavar="[ID ...]")
 def build(  # noqa: PLR0913
-    seeds: Path, templates: Path, out: Path, date: str | None, force: bool, jobs: int | None,
-    ids: tuple[str, ...],
+    seeds: Path, templates: Path, out: Path, date: str | None, force: bool, correct: str | None,
+    backdate: bool, now: datetime | None, jobs: int | None, ids: tuple[str, ...],
 ) -> None:
-    """Write each briefing's edition (web page and PDF) and the archive index.
+    """Write each briefing's edition (web page and PDF), the archive and the public site.
 
     IDs limit the build to those briefings; without them, every briefing is built.
+    An edition delivered to anyone never changes: a rebuild with new content is
+    refused unless --correct says why.
     """
     from briefings.build import build as build_editions
+    from briefings.state import state_path
 
+    moment = now or datetime.now(UTC)
     with _Progress("rendering PDFs") as progress:
         report = build_editions(
-            seeds=seeds, templates=templates, out=out,
-            date=date or _date.today().isoformat(), force=force, jobs=jobs, only=ids,
-            progress=progress,
+            seeds=seeds, templates=templates, out=out, state=state_path(out), now=moment,
+            date=date or moment.astimezone().date().isoformat(), force=force, jobs=jobs,
+            only=ids, progress=progress, correct=correct, backdate=backdate,
         )
+    for note in report.notes:
+        click.echo(note)
     for edition in report.built:
-        click.echo(f"built {edition.html.parent}/ (edition {edition.number})")
+        kind = f", correction {edition.correction_number}" if edition.correction else ""
+        click.echo(f"built {edition.html.parent}/ (edition {edition.number}{kind})")
     click.echo(
         f"{len(report.built)} built, {len(report.skipped)} unchanged and skipped, "
         f"{report.pages} pages, {report.bytes:,} bytes -> {out}/index.html"
     )
-
-
-def _iso_moment(
-    _ctx: click.Context, _param: click.Parameter, value: str | None
-) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        message = f"expected an ISO date-time such as 2025-04-09T07:00Z, got {value!r}"
-        raise click.BadParameter(message) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-NOW = click.option(
-    "--now", callback=_iso_moment,
-    help="Pretend it is this ISO date-time (UTC unless it names an offset). [default: now]",
-)
 
 
 @cli.command()
@@ -273,7 +286,9 @@ def send(  # noqa: PLR0913
     """
     del seeds  # part of the fixed interface; an edition carries its own snapshot
     from briefings.deliver import deliver, pick_editions
+    from briefings.notices import send_notices
     from briefings.state import connect
+    from briefings.subscribers import withheld
 
     chosen = pick_editions(out, date=date, only=ids)
     conn = connect(out=out)
@@ -282,16 +297,45 @@ def send(  # noqa: PLR0913
             conn=conn, editions=chosen, templates=templates, dry_run=dry_run,
             progress=None if dry_run else progress,
         )
-    for label, address in report.planned:
+    notices = send_notices(conn=conn, out=out, templates=templates, date=date, only=ids,
+                           dry_run=dry_run)
+    for edition in chosen:
+        if why := withheld(tlp=edition.tlp, red_readers=edition.red_readers):
+            click.echo(f"{edition.briefing} {edition.date}: {why}", err=True)
+    for label, address in report.planned + notices.planned:
         click.echo(f"would send {label} -> {address}")
-    for problem in report.problems:
+    for problem in report.problems + notices.problems:
         click.echo(problem, err=True)
     if dry_run:
-        click.echo(f"dry run: {len(report.planned)} to send, {report.skipped} already done")
+        click.echo(f"dry run: {len(report.planned) + len(notices.planned)} to send, "
+                   f"{report.skipped} already done")
         return
     click.echo(report.summary())
-    if not report.ok:
+    if notices.sent or notices.failed or notices.deferred:
+        click.echo(f"corrections and withdrawals: {notices.summary()}")
+    if not report.ok or not notices.ok:
         sys.exit(1)
+
+
+@cli.command()
+@TEMPLATES
+@OUT
+@click.option("--why", required=True, help="Why it is withdrawn: told to every reader who got it.")
+@click.argument("briefing", metavar="ID")
+@click.argument("date", callback=_iso_date)
+def withdraw(templates: Path, out: Path, why: str, briefing: str, date: str) -> None:
+    """Withdraw the edition of ID of DATE, issued in error.
+
+    It is marked withdrawn in the archive and the feed and leaves the public site;
+    its files stay as they are. The next send or run tells its readers, and it is
+    sent to nobody else.
+    """
+    from briefings.withdraw import withdraw as withdraw_edition
+
+    edition = withdraw_edition(out=out, templates=templates, briefing=briefing, date=date,
+                               why=why)
+    click.echo(f"withdrew {briefing} {date} (edition {edition.number}); its readers are told "
+               "at the next send or run")
 
 
 @cli.command()
@@ -302,7 +346,7 @@ def send(  # noqa: PLR0913
     help="Port to listen on.",
 )
 def serve(out: Path, host: str, port: int) -> None:
-    """Serve the archive (read-only) and the unsubscribe endpoint."""
+    """Serve the public site OUT/public (read-only) and the unsubscribe endpoint."""
     from briefings.serve import serve as run_server
 
     run_server(out=out, host=host, port=port)

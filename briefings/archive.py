@@ -1,75 +1,168 @@
-"""The archive: ``OUT/index.html``, a page per briefing, and an Atom feed.
+"""The archive: the desk's own index of every edition, and the public site.
 
-Every link is relative (the archive works from a folder, a file server or
-``briefings serve``), except in the feed, which uses ``BRIEFINGS_PUBLIC_URL`` when set.
-The feed lists TLP:CLEAR and TLP:GREEN editions only.
+- ``OUT/index.html`` and ``OUT/<briefing>/index.html``: the desk's archive, every
+  edition of every TLP (private, like the edition folders it links to).
+- ``OUT/public/``: the publishable site, the only folder ``briefings serve`` serves
+  and the one a desk may copy to any static host: its own index, a page per
+  briefing, the Atom feed, and the web page and PDF of each edition that may be
+  public (TLP:CLEAR, or CLEAR and GREEN with ``BRIEFINGS_PUBLIC_TLP=green``), at
+  ``public/<briefing>/<date>/`` (corrections in ``correction-<n>/`` inside). Nothing
+  else of an edition folder (snapshot, manifest, figures) is copied, and nothing of
+  a restricted edition is listed, not even its title.
+
+Corrected editions are marked (with the reason, and the original still linked);
+withdrawn ones are marked and, on the public site, no longer linked or copied.
+``OUT/public`` is written whole into a temporary folder and swapped in, so it never
+holds an edition that is no longer public. Every link is relative, except in the
+feed, which uses ``BRIEFINGS_PUBLIC_URL`` when set.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from datetime import datetime
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from briefings.editions import Edition, editions, pdf_name, write_file
+from briefings.editions import (
+    PUBLIC,
+    Edition,
+    corrections,
+    editions,
+    is_public,
+    public_levels,
+    read_edition,
+    swap_in,
+    write_file,
+)
 from briefings.render import render_template
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     import jinja2
 
 FEED = "feed.xml"
-PUBLIC_TLP = ("clear", "green")
 
 
-def write_archive(env: jinja2.Environment, out: Path) -> None:
-    """Rewrite the archive pages and the feed from the editions in ``out``."""
+def write_archive(env: jinja2.Environment, out: Path, *, levels: tuple[str, ...] | None = None) -> None:
+    """Rewrite the desk's archive pages and the public site from the editions in ``out``."""
+    levels = levels or public_levels()
+    every = editions(out)
+    _write_pages(env, out, _shelves(out, every), public=False, feed=f"{PUBLIC}/{FEED}",
+                 levels=levels)
+    site = Path(tempfile.mkdtemp(prefix=f".{PUBLIC}-", dir=out))
+    try:
+        site.chmod(0o755)
+        shown = [e for e in every if e.tlp in levels]
+        for edition in shown:
+            if is_public(edition, levels):
+                _copy_edition(out, site, edition)
+        shelves = _shelves(out, shown)
+        _write_pages(env, site, shelves, public=True, feed=FEED, levels=levels)
+        write_file(site / FEED, atom_feed(shelves, levels=levels))
+        swap_in(site, out / PUBLIC)
+    except BaseException:
+        shutil.rmtree(site, ignore_errors=True)
+        raise
+
+
+def _shelves(out: Path, found: list[Edition]) -> list[dict[str, Any]]:
     by_briefing: dict[str, list[Edition]] = {}
-    for edition in editions(out):
+    for edition in found:
         by_briefing.setdefault(edition.briefing, []).append(edition)
-    shelves = [
-        {"id": b, "title": e[-1].title, "editions": sorted(e, key=lambda x: x.date, reverse=True)}
+    return [
+        {"id": b, "title": e[-1].title, "editions": [
+            {"e": x, "original": _original(out, x)}
+            for x in sorted(e, key=lambda x: x.date, reverse=True)
+        ]}
         for b, e in sorted(by_briefing.items())
     ]
-    common = {"pdf_name": pdf_name, "feed": FEED}
+
+
+def _original(out: Path, edition: Edition) -> Edition | None:
+    """The edition as first issued, for a corrected one."""
+    return read_edition(out / edition.briefing / edition.date) if edition.correction else None
+
+
+def _write_pages(  # noqa: PLR0913
+    env: jinja2.Environment, root: Path, shelves: list[dict[str, Any]], *, public: bool,
+    feed: str, levels: tuple[str, ...],
+) -> None:
+    marking = " and ".join(f"TLP:{x.upper()}" for x in levels)
+    common = {"feed": feed, "public": public, "marking": marking}
     page = render_template(env, ["archive.html"], {"briefings": shelves, "prefix": "", **common})
-    write_file(out / "index.html", page.encode())
+    write_file(root / "index.html", page.encode())
     for shelf in shelves:
         page = render_template(env, ["archive-briefing.html"], {"shelf": shelf, **common})
-        write_file(out / shelf["id"] / "index.html", page.encode())
-    write_file(out / FEED, atom_feed(shelves))
+        write_file(root / shelf["id"] / "index.html", page.encode())
 
 
-def atom_feed(shelves: list[dict]) -> bytes:
-    """An Atom feed of the public (TLP:CLEAR and TLP:GREEN) editions, newest first."""
+def _copy_edition(out: Path, site: Path, edition: Edition) -> None:
+    """The web page and PDF of every version of ``edition`` (hard links when possible:
+    a delivered edition's files never change)."""
+    date_folder = out / edition.briefing / edition.date
+    versions = [read_edition(date_folder), *corrections(date_folder)]
+    for version in (v for v in versions if v is not None):
+        target = site / version.path
+        target.mkdir(parents=True, exist_ok=True)
+        for source in (version.html, version.pdf):
+            try:
+                os.link(source, target / source.name)
+            except OSError:
+                shutil.copyfile(source, target / source.name)
+
+
+def atom_feed(shelves: list[dict[str, Any]], *, levels: tuple[str, ...]) -> bytes:
+    """An Atom feed of the public editions, newest first; corrections and withdrawals
+    update their edition's entry and say so."""
     from feedgen.feed import FeedGenerator
 
     base = os.environ.get("BRIEFINGS_PUBLIC_URL", "").rstrip("/")
-    public = sorted(
-        (e for shelf in shelves for e in shelf["editions"] if e.tlp in PUBLIC_TLP),
-        key=lambda e: (e.built, e.date, e.briefing),
+    rows = sorted(
+        ((_updated(row["e"]), row["e"]) for shelf in shelves for row in shelf["editions"]),
+        key=lambda pair: (pair[0], pair[1].date, pair[1].briefing),
     )
+    marking = " and ".join(f"TLP:{x.upper()}" for x in levels)
     feed = FeedGenerator()
     feed.id("urn:briefings:archive")
     feed.title("Briefings")
-    feed.subtitle("New editions of TLP:CLEAR and TLP:GREEN briefings")
+    feed.subtitle(f"New editions of {marking} briefings")
     feed.link(href=f"{base}/" if base else "index.html", rel="alternate")
     if base:
         feed.link(href=f"{base}/{FEED}", rel="self")
     feed.language("en")
-    feed.updated(_moment(public[-1].built) if public else datetime.fromtimestamp(0).astimezone())
-    for edition in public:
+    feed.updated(_moment(rows[-1][0]) if rows else datetime.fromtimestamp(0).astimezone())
+    for updated, edition in rows:
         entry = feed.add_entry(order="prepend")
         entry.id(f"urn:briefings:{edition.briefing}:{edition.date}")
-        entry.title(f"{edition.title} - {edition.date} [TLP:{edition.tlp.upper()}]")
-        link = f"{edition.briefing}/{edition.date}/index.html"
+        kind = "Withdrawn: " if edition.withdrawn else "Correction: " if edition.correction else ""
+        entry.title(f"{kind}{edition.title} - {edition.date} [TLP:{edition.tlp.upper()}]")
+        link = f"{edition.briefing}/index.html" if edition.withdrawn else f"{edition.path}index.html"
         entry.link(href=f"{base}/{link}" if base else link, rel="alternate")
-        entry.updated(_moment(edition.built))
-        entry.published(_moment(edition.built))
-        changed = "; ".join(edition.changes) if edition.changes else ""
-        entry.summary(f"Edition {edition.number} of {edition.date}. {changed}".strip())
+        entry.updated(_moment(updated))
+        entry.published(_moment(edition.built if not edition.correction else
+                                edition.correction.get("original", {}).get("built", "")))
+        entry.summary(_summary(edition))
     return feed.atom_str(pretty=True)
+
+
+def _updated(edition: Edition) -> str:
+    if edition.withdrawn:
+        return str(edition.withdrawn.get("when", ""))
+    return edition.built
+
+
+def _summary(edition: Edition) -> str:
+    if edition.withdrawn:
+        return f"Edition {edition.number} of {edition.date} was withdrawn: {edition.withdrawn['why']}"
+    text = f"Edition {edition.number} of {edition.date}."
+    if edition.correction:
+        text += f" Corrected: {edition.correction['why']}"
+        text += "".join(f" {line}" for line in edition.correction.get("corrected") or ())
+    elif edition.changes:
+        text += " " + "; ".join(edition.changes)
+    return text
 
 
 def _moment(stamp: str) -> datetime:

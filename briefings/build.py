@@ -18,11 +18,10 @@ from briefings.archive import write_archive
 from briefings.editions import (
     SNAPSHOT,
     Edition,
+    current_edition,
     edition_folder,
-    editions,
     pdf_name,
     previous_edition,
-    read_edition,
     read_record,
     write_edition,
     write_record,
@@ -43,6 +42,7 @@ class BuildReport:
 
     built: list[Edition] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     pages: int = 0
     bytes: int = 0
 
@@ -61,6 +61,8 @@ class _Pending:
     digest: str
     since: dict[str, object] | None
     figures: tuple[Figure, ...]
+    red_readers: tuple[str, ...]
+    correction: dict[str, object] | None
 
 
 def build(  # noqa: PLR0913
@@ -74,62 +76,92 @@ def build(  # noqa: PLR0913
     only: Sequence[str] = (),
     progress: Callable[[str, int, int], None] | None = None,
     figures: bool = True,
+    state: Path | None = None,
+    now: datetime | None = None,
+    correct: str | None = None,
+    backdate: bool = False,
 ) -> BuildReport:
     """Build the edition of ``date`` of each briefing (or of those in ``only``).
 
-    ``figures=False`` leaves the figures out: text-only editions.
+    ``figures=False`` leaves the figures out: text-only editions. The rules of
+    :mod:`briefings.issuing` apply: no date after ``now``, no new edition before the
+    latest unless ``backdate``, and an edition delivered (per the ledger in ``state``;
+    default ``BRIEFINGS_STATE``) changes only as a correction, when ``correct`` says why.
     """
+    from briefings.issuing import Rules, check_why, latest_today
+
+    now = now or datetime.now(UTC)
+    if date > latest_today(now):
+        raise UserError(f"{date} is in the future: an edition cannot be dated later than today")
+    rules = Rules(out=out, date=date, state=_ledger(state), now=now, force=force,
+                  correct=check_why(correct) if correct is not None else None,
+                  backdate=backdate)
     tdigest = templates_digest(templates)
     digest = hashlib.sha256(f"{tdigest}|{__version__}".encode())
     for path in yaml_files(seeds):
         digest.update(f"{path.relative_to(seeds)}\0".encode() + path.read_bytes() + b"\0")
     fingerprint = digest.hexdigest()
-    if not force and (done := _unchanged(out, fingerprint, date, only)):
+    if not force and not correct and (done := _unchanged(out, fingerprint, date, only)):
         return BuildReport(skipped=done)
 
     from briefings import figures as drawing
     from briefings.changes import describe_changes
+    from briefings.issuing import correction_record
     from briefings.load import load
     from briefings.mail import render_email
     from briefings.scope import take_slice
 
     kb = load(seeds)
     wanted = _wanted(kb, only)
+    rules.check_dates([kb["briefings"][b] for b in wanted])
     env = get_env(templates)
     report = BuildReport()
-    plans = []
+    plans, steps = [], []
+    built_at = build_time()
     for briefing_id in wanted:
         part = take_slice(kb, briefing_id)
         previous = _previous(out, briefing_id, date)
         since = previous[0].digest if previous else ""
+        red = ",".join(part.briefing.red_readers)
         inputs = hashlib.sha256(
-            f"{part.digest()}|{since}|{tdigest}|{__version__}".encode()
+            f"{part.digest()}|{since}|{tdigest}|{__version__}|{red}".encode()
         ).hexdigest()
-        existing = read_edition(edition_folder(out, briefing_id, date))
-        if existing and existing.inputs == inputs and not force:
+        step = rules.step(briefing_id, digest=part.digest(), inputs=inputs)
+        steps.append(step)
+        report.notes.extend([step.note] if step.note else [])
+        if step.skip:
             report.skipped.append(briefing_id)
             continue
-        number = existing.number if existing else _next_number(out, briefing_id)
-        plans.append((briefing_id, part, previous, inputs, number))
+        correction = None
+        if step.correction:
+            assert step.original is not None and rules.correct is not None
+            before = _snapshot(step.original)
+            corrected = describe_changes(before, part) if before else []
+            correction = correction_record(step, why=rules.correct, corrected=corrected,
+                                           built=built_at)
+        plans.append((briefing_id, part, previous, inputs, step.number, correction))
+    rules.finish(steps)
     pending: list[_Pending] = []
     with _Printer(jobs=jobs, total=len(plans), asset_dirs=template_dirs(templates),
                   progress=progress) as printer:
-        for briefing_id, part, previous, inputs, number in plans:
+        for briefing_id, part, previous, inputs, number, correction in plans:
             changes = describe_changes(previous[1], part) if previous else None
             drawn = drawing.draw_figures(part) if figures else ()  # once: web, print, email
             context = note_context(
                 part, as_of=date, edition=number, changes=changes, medium="web",
-                figures=drawn, since=previous[0] if previous else None,
+                figures=drawn, since=previous[0] if previous else None, correction=correction,
             )
             html = {m: render_note(env, replace(context, medium=m)) for m in ("web", "print")}
             printer.submit(briefing_id, html["print"])  # prints while the next is prepared
             since = {"date": previous[0].date, "number": previous[0].number} if previous else None
             render_email(part, date=date, number=number, changes=changes, since=since,
-                         templates=templates, public_url=None, figures=drawn)  # too large?
+                         templates=templates, public_url=None, figures=drawn,
+                         correction=correction)  # too large?
             snapshot = json.dumps(part.to_json(), indent=1, ensure_ascii=False, sort_keys=True)
             pending.append(_Pending(
                 briefing_id, number, inputs, html["web"], html["print"], snapshot.encode(),
                 part.briefing.title, part.briefing.tlp, changes, part.digest(), since, drawn,
+                part.briefing.red_readers, correction,
             ))
         images: dict[str, tuple[FigureImage, ...]] = {}
 
@@ -138,15 +170,16 @@ def build(  # noqa: PLR0913
                           for item in pending)
 
         pdfs = printer.results(when_free=draw_images)
-    built_at = _build_time()
     for item, (pdf, pages) in zip(pending, pdfs, strict=True):
+        number = item.correction["number"] if item.correction else 0
         edition = write_edition(
             out,
             briefing=item.briefing,
             date=date,
+            correction=number,  # type: ignore[arg-type]
             files={
                 "index.html": item.web.encode(),
-                pdf_name(item.briefing, date): pdf,
+                pdf_name(item.briefing, date, number): pdf,  # type: ignore[arg-type]
                 SNAPSHOT: item.snapshot,
                 **{image.filename: image.png for image in images[item.briefing]},
             },
@@ -155,6 +188,7 @@ def build(  # noqa: PLR0913
                 "title": item.title, "tlp": item.tlp, "pages": pages, "built": built_at,
                 "changes": item.changes, "slice": item.digest, "since": item.since,
                 "figures": [image.record() for image in images[item.briefing]],
+                "red_readers": list(item.red_readers), "correction": item.correction,
             },
         )
         report.built.append(edition)
@@ -163,9 +197,28 @@ def build(  # noqa: PLR0913
     if report.built or not (out / "index.html").exists():
         write_archive(env, out)
     write_record(out, {"fingerprint": fingerprint, "date": date, "briefings": {
-        b: read_edition(edition_folder(out, b, date)).inputs for b in wanted  # type: ignore[union-attr]
-    }} if not only else {})
+        b: current_edition(edition_folder(out, b, date)).inputs for b in wanted  # type: ignore[union-attr]
+    }} if not only and not rules.backdate else {})
     return report
+
+
+def _ledger(state: Path | None) -> Path | None:
+    """The state database whose ledger says what was delivered (BRIEFINGS_STATE)."""
+    if state is not None:
+        return state
+    from briefings.state import state_path
+
+    return state_path()
+
+
+def _snapshot(edition: Edition) -> Slice | None:
+    from briefings.scope import Slice
+
+    try:
+        data = json.loads((edition.folder / SNAPSHOT).read_text(encoding="utf-8"))
+        return Slice.from_json(data)
+    except (OSError, ValueError):
+        return None
 
 
 def _unchanged(out: Path, fingerprint: str, date: str, only: Sequence[str]) -> list[str]:
@@ -177,7 +230,7 @@ def _unchanged(out: Path, fingerprint: str, date: str, only: Sequence[str]) -> l
     if not set(only) <= set(briefings) or not (out / "index.html").exists():
         return []
     for briefing, inputs in briefings.items():
-        edition = read_edition(edition_folder(out, briefing, date))
+        edition = current_edition(edition_folder(out, briefing, date))
         if edition is None or edition.inputs != inputs or not edition.pdf.exists():
             return []
     return list(only) or list(briefings)
@@ -196,20 +249,11 @@ def _wanted(kb: KnowledgeBase, only: Sequence[str]) -> list[str]:
 
 def _previous(out: Path, briefing: str, date: str) -> tuple[Edition, Slice] | None:
     """The latest edition before ``date`` and the slice it was built from."""
-    from briefings.scope import Slice
-
     edition = previous_edition(out, briefing, date)
     if edition is None:
         return None
-    try:
-        data = json.loads((edition.folder / SNAPSHOT).read_text(encoding="utf-8"))
-        return edition, Slice.from_json(data)
-    except (OSError, ValueError):
-        return None  # an unreadable snapshot: report this edition as a first
-
-
-def _next_number(out: Path, briefing: str) -> int:
-    return max((e.number for e in editions(out, briefing)), default=0) + 1
+    part = _snapshot(edition)
+    return (edition, part) if part else None  # unreadable: report this edition as a first
 
 
 def _in_worker(name: str, *args: object, **kwargs: object) -> object:
@@ -273,7 +317,7 @@ class _Printer:
             self.pool.shutdown(wait=True, cancel_futures=kind is not None)
 
 
-def _build_time() -> str:
+def build_time() -> str:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
     return moment.replace(microsecond=0).isoformat()

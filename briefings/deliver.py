@@ -98,6 +98,7 @@ def deliver(  # noqa: PLR0913
     """
     if public_url is None:
         public_url = os.environ.get("BRIEFINGS_PUBLIC_URL") or None
+    editions = [e for e in editions if not e.withdrawn]  # withdrawn: its readers get a notice
     sender = sender_address()
     letters = [
         compose(e, templates=templates, sender=sender, public_url=public_url) for e in editions
@@ -130,7 +131,8 @@ def _label(edition: Edition) -> str:
 def _readers(conn: sqlite3.Connection, letter: Letter) -> list[Subscriber]:
     snapshot = json.loads((letter.edition.folder / SNAPSHOT).read_text(encoding="utf-8"))
     topics = snapshot["briefing"].get("topics") or ()
-    return recipients(conn, tlp=letter.edition.tlp, topics=topics)
+    return recipients(conn, tlp=letter.edition.tlp, topics=topics,
+                      red_readers=letter.edition.red_readers)
 
 
 def _status(conn: sqlite3.Connection, edition: Edition, reader: Subscriber) -> str | None:

@@ -7,10 +7,14 @@ OUT/<briefing>/<date>/<id>-<date>.pdf  the PDF
 OUT/<briefing>/<date>/figure-*.png     the figures as PNG, for the email
 OUT/<briefing>/<date>/snapshot.json    the slice it was built from
 OUT/<briefing>/<date>/manifest.json    edition number, inputs hash, files, ...
+OUT/<briefing>/<date>/correction-<n>/  a correction: the same files, the original kept
+OUT/<briefing>/<date>/withdrawn.json   why and when the edition was withdrawn, if it was
+OUT/public/                            the publishable site (written by the archive)
 ```
 
 An edition is written to a temporary folder beside its place and moved in whole;
-nothing is ever written outside ``OUT``.
+nothing is ever written outside ``OUT``. Once an edition has been delivered its files
+never change: a correction is a new folder beside them, a withdrawal a new file.
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ from briefings.errors import UserError
 MANIFEST = "manifest.json"
 RECORD = ".last-build.json"
 SNAPSHOT = "snapshot.json"
+WITHDRAWN = "withdrawn.json"
+PUBLIC = "public"  # OUT/public: the publishable site
+_CORRECTION = re.compile(r"^correction-([1-9][0-9]*)$")
 _SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 
 
@@ -49,6 +56,9 @@ class Edition:
     built: str = ""  # when it was written, ISO 8601 UTC
     since: dict[str, Any] | None = None  # the previous edition: {"date", "number"}
     figures: tuple[dict[str, Any], ...] = ()  # FigureImage records; PNGs beside the manifest
+    red_readers: tuple[str, ...] = ()  # the only readers a TLP:RED edition may go to
+    correction: dict[str, Any] | None = None  # {"number", "why", "corrected", "original"}
+    withdrawn: dict[str, Any] | None = None  # {"why", "when"}
 
     @property
     def html(self) -> Path:
@@ -56,11 +66,39 @@ class Edition:
 
     @property
     def pdf(self) -> Path:
-        return self.folder / pdf_name(self.briefing, self.date)
+        return self.folder / pdf_name(self.briefing, self.date, self.correction_number)
+
+    @property
+    def correction_number(self) -> int:
+        """0 for the edition as first issued, n for its n-th correction."""
+        return int(self.correction["number"]) if self.correction else 0
+
+    @property
+    def path(self) -> str:
+        """The edition's folder relative to ``OUT`` (and to ``OUT/public``), with a slash."""
+        tail = f"correction-{self.correction_number}/" if self.correction else ""
+        return f"{self.briefing}/{self.date}/{tail}"
 
 
-def pdf_name(briefing: str, date: str) -> str:
-    return f"{briefing}-{date}.pdf"
+def public_levels(setting: str | None = None) -> tuple[str, ...]:
+    """The TLP levels the public site may hold: CLEAR, or CLEAR and GREEN when
+    ``BRIEFINGS_PUBLIC_TLP`` (or ``setting``) is ``green`` (an intranet)."""
+    value = (setting if setting is not None else os.environ.get("BRIEFINGS_PUBLIC_TLP", ""))
+    value = value.strip().lower() or "clear"
+    if value not in {"clear", "green"}:
+        raise UserError(f"BRIEFINGS_PUBLIC_TLP must be clear or green, got {value!r}: "
+                        "AMBER, AMBER+STRICT and RED editions are never public")
+    return ("clear", "green") if value == "green" else ("clear",)
+
+
+def is_public(edition: Edition, levels: tuple[str, ...] | None = None) -> bool:
+    """Whether ``edition`` belongs on the public site: its TLP is admitted, and it
+    has not been withdrawn."""
+    return edition.tlp in (levels or public_levels()) and not edition.withdrawn
+
+
+def pdf_name(briefing: str, date: str, correction: int = 0) -> str:
+    return f"{briefing}-{date}-correction-{correction}.pdf" if correction else f"{briefing}-{date}.pdf"
 
 
 def edition_folder(out: Path, briefing: str, date: str) -> Path:
@@ -81,22 +119,60 @@ def read_edition(folder: Path) -> Edition | None:
             changes=None if data.get("changes") is None else tuple(data["changes"]),
             built=data.get("built", ""), since=data.get("since"),
             figures=tuple(data.get("figures") or ()),
+            red_readers=tuple(data.get("red_readers") or ()), correction=data.get("correction"),
+            withdrawn=_withdrawal(folder.parent if data.get("correction") else folder),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
-def editions(out: Path, briefing: str | None = None) -> list[Edition]:
-    """Every edition in ``out`` (of one briefing, if given), oldest first."""
+def _withdrawal(folder: Path) -> dict[str, Any] | None:
+    try:
+        record = json.loads((folder / WITHDRAWN).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def corrections(folder: Path) -> list[Edition]:
+    """The corrections of the edition in ``folder``, first to last."""
+    if not folder.is_dir():
+        return []
+    numbered = sorted(
+        (int(match.group(1)), child) for child in folder.iterdir()
+        if child.is_dir() and (match := _CORRECTION.match(child.name))
+    )
+    return [e for _, child in numbered if (e := read_edition(child))]
+
+
+def current_edition(folder: Path) -> Edition | None:
+    """The edition in ``folder`` as readers should now see it: its latest correction,
+    or the edition as first issued."""
+    original = read_edition(folder)
+    if original is None:
+        return None
+    later = corrections(folder)
+    return later[-1] if later else original
+
+
+def editions(out: Path, briefing: str | None = None, *, as_issued: bool = False) -> list[Edition]:
+    """Every edition in ``out`` (of one briefing, if given), oldest first.
+
+    Each date gives its current version (its latest correction, if any), or with
+    ``as_issued`` the edition as first issued. ``OUT/public`` holds no editions.
+    """
     found: list[Edition] = []
     if not out.is_dir():
         return found
-    folders = [out / briefing] if briefing else sorted(p for p in out.iterdir() if p.is_dir())
+    folders = [out / briefing] if briefing else sorted(
+        p for p in out.iterdir() if p.is_dir() and p.name != PUBLIC and p.name[0] != "."
+    )
+    read = read_edition if as_issued else current_edition
     for folder in folders:
         if not folder.is_dir():
             continue
         dated = (d for d in sorted(folder.iterdir()) if d.is_dir() and not d.name.startswith("."))
-        found.extend(e for d in dated if (e := read_edition(d)))
+        found.extend(e for d in dated if (e := read(d)))
     return sorted(found, key=lambda e: (e.briefing, e.date))
 
 
@@ -106,11 +182,20 @@ def previous_edition(out: Path, briefing: str, date: str) -> Edition | None:
     return earlier[-1] if earlier else None
 
 
-def write_edition(
-    out: Path, *, briefing: str, date: str, files: dict[str, bytes], manifest: dict[str, Any]
+def write_edition(  # noqa: PLR0913
+    out: Path, *, briefing: str, date: str, files: dict[str, bytes], manifest: dict[str, Any],
+    correction: int = 0,
 ) -> Edition:
-    """Write an edition's files and manifest into place, all or nothing."""
+    """Write an edition's files and manifest into place, all or nothing.
+
+    With ``correction`` n, the files go to the new folder ``correction-<n>`` inside
+    the edition's, which is never replaced.
+    """
     final = edition_folder(out, briefing, date)
+    if correction:
+        final /= f"correction-{correction}"
+        if final.exists():
+            raise UserError(f"{final} exists already: a correction is never replaced")
     unsafe = [name for name in files if not _SAFE_NAME.match(name)]
     if unsafe:
         raise UserError(f"refusing to write unsafe file names {unsafe}")
@@ -124,7 +209,7 @@ def write_edition(
             sizes[name] = len(content)
         record = {**manifest, "briefing": briefing, "date": date, "files": sizes}
         (temporary / MANIFEST).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
-        _swap_in(temporary, final)
+        swap_in(temporary, final)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
@@ -133,7 +218,8 @@ def write_edition(
     return edition
 
 
-def _swap_in(temporary: Path, final: Path) -> None:
+def swap_in(temporary: Path, final: Path) -> None:
+    """Put the folder ``temporary`` in the place of ``final`` (replacing it, if any)."""
     if not final.exists():
         temporary.rename(final)
         return
@@ -145,6 +231,13 @@ def _swap_in(temporary: Path, final: Path) -> None:
         old.rename(final)
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+def withdraw_edition(edition: Edition, *, why: str, when: str) -> None:
+    """Mark ``edition`` withdrawn (a new file beside its own; theirs stay as they are)."""
+    folder = edition.folder.parent if edition.correction else edition.folder
+    record = {"why": why, "when": when}
+    write_file(folder / WITHDRAWN, (json.dumps(record, indent=2, sort_keys=True) + "\n").encode())
 
 
 def write_file(path: Path, content: bytes) -> None:

@@ -71,32 +71,57 @@ def run_due(  # noqa: PLR0913
             try:
                 status, detail = _run_slot(conn, slot, briefing.on_unchanged, seeds=seeds,
                                            templates=templates, out=out, jobs=jobs,
-                                           progress=progress)
+                                           progress=progress, now=now)
             except UserError as exc:
                 status, detail = "failed", exc.format_message()
             except Exception as exc:  # noqa: BLE001 - one briefing must not stop the others
                 status, detail = "failed", f"{type(exc).__name__}: {exc}"
             _record(conn, slot, status, detail)
             report.outcomes.append(SlotOutcome(briefing.id, slot.key, status, detail))
+        report.outcomes.extend(_notices(conn, out=out, templates=templates))
     return report
+
+
+def _notices(conn: sqlite3.Connection, *, out: Path, templates: Path | None) -> list[SlotOutcome]:
+    """Corrections and withdrawals not yet mailed: one outcome, if there were any."""
+    from briefings.notices import send_notices
+
+    try:
+        sent = send_notices(conn=conn, out=out, templates=templates)
+    except UserError as exc:
+        return [SlotOutcome("notices", "", "failed", exc.format_message())]
+    if not (sent.sent or sent.failed or sent.deferred):
+        return []
+    status = "done" if sent.ok else "failed"
+    return [SlotOutcome("notices", "", status, f"corrections and withdrawals: {sent.summary()}")]
 
 
 def _run_slot(  # noqa: PLR0913
     conn: sqlite3.Connection, slot: Slot, on_unchanged: str, *, seeds: Path,
     templates: Path | None, out: Path, jobs: int | None,
-    progress: Callable[[str, int, int], None] | None,
+    progress: Callable[[str, int, int], None] | None, now: datetime,
 ) -> tuple[str, str]:
     from briefings.build import build
     from briefings.deliver import deliver
-    from briefings.editions import edition_folder, previous_edition, read_edition
+    from briefings.editions import current_edition, edition_folder, previous_edition
+    from briefings.issuing import Refused
+    from briefings.state import state_path
 
-    build(seeds=seeds, templates=templates, out=out, date=slot.date, only=[slot.briefing],
-          jobs=jobs, progress=progress)
-    edition = read_edition(edition_folder(out, slot.briefing, slot.date))
+    kept = ""
+    try:
+        build(seeds=seeds, templates=templates, out=out, date=slot.date, only=[slot.briefing],
+              jobs=jobs, progress=progress, state=state_path(out), now=now)
+    except Refused as exc:
+        if not exc.kept:
+            raise
+        kept = " (its content changed after it was sent: kept as sent)"
+    edition = current_edition(edition_folder(out, slot.briefing, slot.date))
     if edition is None:
         return "failed", f"no edition was written for {slot.date}"
+    if edition.withdrawn:
+        return "done", f"edition {edition.number} of {edition.date} was withdrawn: not sent"
     earlier = previous_edition(out, slot.briefing, slot.date)
-    label = f"edition {edition.number} of {edition.date}"
+    label = f"edition {edition.number} of {edition.date}{kept}"
     if on_unchanged == "skip" and earlier and earlier.digest == edition.digest:
         return "unchanged", f"{label}: unchanged since {earlier.date}, not sent"
     delivery = deliver(conn=conn, editions=[edition], templates=templates)

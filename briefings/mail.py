@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import escape
 
-from briefings.editions import SNAPSHOT, pdf_name
+from briefings.editions import SNAPSHOT, is_public, pdf_name
 from briefings.errors import UserError
 from briefings.figures import Figure, FigureImage, content_id
 from briefings.render import get_env, note_context, render_template
@@ -83,8 +83,10 @@ class Letter:
         return f"mailto:{self.sender.addr_spec}?subject=unsubscribe"
 
 
-def subject_line(*, tlp: str, title: str, date: str) -> str:
-    return " ".join(f"[TLP:{tlp.upper()}] {title} - {date}".split())
+def subject_line(*, tlp: str, title: str, date: str, kind: str = "") -> str:
+    """``[TLP:GREEN] Title - date``; ``kind`` (Correction, Withdrawn) goes before the title."""
+    kind = f"{kind}: " if kind else ""
+    return " ".join(f"[TLP:{tlp.upper()}] {kind}{title} - {date}".split())
 
 
 def compose(
@@ -100,17 +102,20 @@ def compose(
     html, text = render_email(
         part, date=edition.date, number=edition.number,
         changes=None if edition.changes is None else list(edition.changes),
-        since=edition.since, templates=templates, public_url=public_url, figures=figures,
+        since=edition.since, templates=templates, figures=figures, correction=edition.correction,
+        public_url=public_url if is_public(edition) else None,  # no link to a restricted note
+        path=edition.path,
     )
     attachment = MIMEPart(policy=policy.SMTP)
     attachment.set_content(
         edition.pdf.read_bytes(), maintype="application", subtype="pdf",
-        disposition="attachment", filename=pdf_name(edition.briefing, edition.date),
+        disposition="attachment", filename=edition.pdf.name,
     )
     body = attachment.get_payload().replace("\n", "\r\n").encode("ascii")
     return Letter(
         edition=edition, attachment_body=body, boundary=secrets.token_hex(16),
-        subject=subject_line(tlp=edition.tlp, title=edition.title, date=edition.date),
+        subject=subject_line(tlp=edition.tlp, title=edition.title, date=edition.date,
+                             kind="Correction" if edition.correction else ""),
         sender=sender, html=html, text=text, attachment=attachment, public_url=public_url,
         figures=figures,
     )
@@ -119,7 +124,8 @@ def compose(
 def render_email(  # noqa: PLR0913
     part: Slice, *, date: str, number: int, changes: list[str] | None, since: Any,
     templates: Path | None, public_url: str | None,
-    figures: tuple[Figure, ...] | tuple[FigureImage, ...] = (),
+    figures: tuple[Figure, ...] | tuple[FigureImage, ...] = (), correction: Any = None,
+    path: str = "",
 ) -> tuple[str, str]:
     """An edition's email as (HTML with CSS inlined, plain text), from its slice.
 
@@ -128,10 +134,12 @@ def render_email(  # noqa: PLR0913
     """
     context: dict[str, Any] = note_context(
         part, as_of=date, edition=number, changes=changes, since=since, medium="email",
+        correction=correction,
     ).as_dict()
     briefing = part.briefing.id
-    web_url = f"{public_url}/{briefing}/{date}/index.html" if public_url else None
-    context.update(pdf_name=pdf_name(briefing, date), web_url=web_url, unsubscribe_url=_MARK)
+    web_url = f"{public_url}/{path or f'{briefing}/{date}/'}index.html" if public_url else None
+    name = pdf_name(briefing, date, int(correction["number"]) if correction else 0)
+    context.update(pdf_name=name, web_url=web_url, unsubscribe_url=_MARK)
     context["images"] = [  # the PNGs themselves travel beside the HTML (multipart/related)
         {"cid": content_id(f.name, f"{briefing}-{date}"), "alt": f.description,
          "caption": f.caption, "key": f.key}
@@ -165,9 +173,10 @@ def _check_size(env: jinja2.Environment, html: str, edition: str) -> None:
 def message_id(letter: Letter, reader: Subscriber) -> str:
     """A Message-ID derived from the edition and the reader: the same on a resend."""
     edition = letter.edition
-    seed = f"{edition.briefing}|{edition.date}|{address_key(reader.address)}"
+    version = f".correction-{edition.correction_number}" if edition.correction else ""
+    seed = f"{edition.briefing}|{edition.date}{version}|{address_key(reader.address)}"
     digest = hashlib.sha256(seed.encode()).hexdigest()[:20]
-    return f"<{edition.briefing}.{edition.date}.{digest}@{letter.sender.domain}>"
+    return f"<{edition.briefing}.{edition.date}{version}.{digest}@{letter.sender.domain}>"
 
 
 def message_for(
@@ -294,4 +303,41 @@ def _message(
     message.make_mixed()
     message.set_boundary(f"=={letter.boundary}.1==")
     message.attach(letter.attachment)
+    return message
+
+
+def withdrawal_message(  # noqa: PLR0913
+    edition: Edition, reader: Subscriber, *, sender: Address, original_id: str,
+    unsubscribe_url: str | None, when: datetime | None = None,
+) -> EmailMessage:
+    """The short notice that ``edition``, which ``reader`` got, has been withdrawn.
+
+    It answers the original message (``In-Reply-To``), so it sits beside it."""
+    assert edition.withdrawn is not None
+    mailto = f"mailto:{sender.addr_spec}?subject=unsubscribe"
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = sender
+    message["To"] = Address(display_name=reader.name, addr_spec=check_address(reader.address))
+    message["Subject"] = subject_line(tlp=edition.tlp, title=edition.title, date=edition.date,
+                                      kind="Withdrawn")
+    message["Date"] = email.utils.format_datetime(when or datetime.now(UTC))
+    seed = f"{edition.briefing}|{edition.date}|withdrawn|{address_key(reader.address)}"
+    digest = hashlib.sha256(seed.encode()).hexdigest()[:20]
+    message["Message-ID"] = f"<{edition.briefing}.{edition.date}.withdrawn.{digest}@{sender.domain}>"
+    if original_id:
+        message["In-Reply-To"] = original_id
+        message["References"] = original_id
+    message["List-Id"] = f"<{edition.briefing}.{sender.domain}>"
+    links = f"<{unsubscribe_url}>, <{mailto}>" if unsubscribe_url else f"<{mailto}>"
+    message["List-Unsubscribe"] = links
+    if unsubscribe_url:
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(
+        f"TLP:{edition.tlp.upper()}\n\n"
+        f'Edition {edition.number} of {edition.date} of "{edition.title}", which was sent '
+        f"to you, has been withdrawn: {edition.withdrawn['why']}\n\n"
+        "Please disregard it, and delete the message and its PDF.\n\n"
+        f"--\nUnsubscribe: {unsubscribe_url or mailto}\n",
+        cte="quoted-printable",
+    )
     return message

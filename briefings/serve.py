@@ -1,8 +1,11 @@
-"""``briefings serve``: the archive, read-only, and the unsubscribe endpoint.
+"""``briefings serve``: the public site, read-only, and the unsubscribe endpoint.
 
-Starlette serves the output folder with ``StaticFiles`` (GET and HEAD only, no path
-outside the folder, symlinks out of it refused) and the one-click unsubscribe URL
-``/unsubscribe/<subscriber>/<token>``:
+Starlette serves ``OUT/public`` and nothing else (the archive writes there only what
+may be public: see :mod:`briefings.archive`) with ``StaticFiles``: GET and HEAD only,
+no path outside the folder (``..``, encoded slashes), no symlink out of it, no dot
+file. Edition folders, snapshots, manifests and the state database are never
+reachable. Restricted editions are not offered on the web at all. It also serves the
+one-click unsubscribe URL ``/unsubscribe/<subscriber>/<token>``:
 
 - ``POST`` (RFC 8058 one-click, or the confirm button) unsubscribes at once, with
   no cookie or login;
@@ -17,10 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from briefings.editions import PUBLIC
 from briefings.render import get_env
 from briefings.state import connect, state_path
 from briefings.subscribers import Subscriber, address_key, unsubscribe
@@ -30,8 +35,19 @@ if TYPE_CHECKING:
     import sqlite3
 
     from starlette.requests import Request
+    from starlette.types import Scope
 
 _PAGE = "unsubscribe.html"
+
+
+class _PublicFiles(StaticFiles):
+    """StaticFiles that also refuses every dot file or folder and any backslash."""
+
+    def get_path(self, scope: Scope) -> str:
+        path = super().get_path(scope)
+        if "\\" in path or any(p[:1] == "." and p != "." for p in path.split("/")):
+            raise HTTPException(status_code=404)
+        return path
 
 
 def create_app(*, out: Path, state: Path | None = None, templates: Path | None = None) -> Starlette:
@@ -82,7 +98,8 @@ def create_app(*, out: Path, state: Path | None = None, templates: Path | None =
     routes = [
         Route("/unsubscribe/{subscriber}/{token}", confirm, methods=["GET"]),
         Route("/unsubscribe/{subscriber}/{token}", one_click, methods=["POST"]),
-        Mount("/", app=StaticFiles(directory=out, html=True, check_dir=False), name="archive"),
+        Mount("/", app=_PublicFiles(directory=out / PUBLIC, html=True, check_dir=False),
+              name="public"),
     ]
     return Starlette(routes=routes)
 
@@ -91,6 +108,6 @@ def serve(*, out: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve until interrupted."""
     import uvicorn
 
-    out.mkdir(parents=True, exist_ok=True)
+    (out / PUBLIC).mkdir(parents=True, exist_ok=True)
     uvicorn.run(create_app(out=out), host=host, port=port, log_level="info", server_header=False,
                 access_log=False)  # access lines would log unsubscribe tokens

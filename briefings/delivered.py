@@ -1,0 +1,50 @@
+"""Whether an edition has reached anyone: the delivery ledger, read only.
+
+The build must know whether an edition was delivered (then its files never change),
+but it does not send mail. This core module reads the ledger the delivery side
+keeps in the state database, without writing or creating anything: a missing
+database or table means nothing was delivered. A message in flight (``sending``,
+say when a send was killed) counts as delivered: it may have arrived.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """How far an edition went: to how many readers, first and last when."""
+
+    readers: int
+    first: str
+    last: str
+
+    def in_words(self) -> str:
+        when = self.first if self.first == self.last else f"{self.first} to {self.last}"
+        return f"{self.readers} reader{'s' if self.readers != 1 else ''} ({when})"
+
+
+def delivered(state: Path | None, *, briefing: str, date: str) -> Delivered | None:
+    """Who got the edition of ``briefing`` of ``date`` (any version), or None if nobody."""
+    if state is None or not state.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"{state.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error:
+        return None
+    try:
+        row = conn.execute(
+            "SELECT count(*), min(updated), max(updated) FROM deliveries WHERE briefing = ? "
+            "AND date = ? AND status IN ('sent', 'sending')", (briefing, date),
+        ).fetchone()
+    except sqlite3.Error:
+        return None  # no ledger yet
+    finally:
+        conn.close()
+    return Delivered(row[0], row[1], row[2]) if row and row[0] else None

@@ -1,0 +1,38 @@
+"""``briefings withdraw``: mark an edition issued in error, and republish the archive.
+
+The edition's files stay as they are (readers got them; the desk keeps them); a
+``withdrawn.json`` beside them says why and when. The archive and the feed mark it
+withdrawn, the public site drops its page and PDF, the delivery side sends it to
+nobody else and tells the readers who got it (:mod:`briefings.notices`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from briefings.archive import write_archive
+from briefings.editions import Edition, current_edition, edition_folder, withdraw_edition
+from briefings.errors import UserError
+from briefings.issuing import check_why
+from briefings.render import get_env
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def withdraw(*, out: Path, templates: Path | None, briefing: str, date: str, why: str) -> Edition:
+    """Withdraw the edition of ``briefing`` of ``date``; the edition, now marked."""
+    why = check_why(why)
+    edition = current_edition(edition_folder(out, briefing, date))
+    if edition is None:
+        raise UserError(f"no edition of {briefing} of {date} in {out}")
+    if edition.withdrawn:
+        raise UserError(f"{briefing} {date} was already withdrawn on "
+                        f"{edition.withdrawn.get('when', '?')}: {edition.withdrawn.get('why', '')}")
+    when = datetime.now(UTC).replace(microsecond=0).isoformat()
+    withdraw_edition(edition, why=why, when=when)
+    write_archive(get_env(templates), out)
+    marked = current_edition(edition.folder.parent if edition.correction else edition.folder)
+    assert marked is not None
+    return marked
