@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from bs4 import BeautifulSoup
 
 from briefings.build import build
@@ -56,10 +57,11 @@ def test_archive_pages_list_editions_newest_first_and_every_link_resolves(
 
 def test_feed_lists_public_editions_only(tmp_path, sample_copy, monkeypatch):
     monkeypatch.setenv("BRIEFINGS_PUBLIC_URL", "https://briefings.example.org/")
+    monkeypatch.setenv("BRIEFINGS_PUBLIC_TLP", "green")
     add_restricted_briefing(sample_copy)
     out = tmp_path / "out"
     build(seeds=sample_copy, templates=None, out=out, date="2024-04-01", jobs=1)
-    feed = ET.fromstring((out / "feed.xml").read_bytes())  # noqa: S314 - our own output
+    feed = ET.fromstring((out / "public" / "feed.xml").read_bytes())  # noqa: S314 - ours
     assert feed.tag == f"{ATOM}feed"
     entries = feed.findall(f"{ATOM}entry")
     assert [e.findtext(f"{ATOM}id") for e in entries] == ["urn:briefings:river-dispute:2024-04-01"]
@@ -69,4 +71,45 @@ def test_feed_lists_public_editions_only(tmp_path, sample_copy, monkeypatch):
     assert entry.find(f"{ATOM}link").get("href") == (
         "https://briefings.example.org/river-dispute/2024-04-01/index.html")
     assert "Edition 1" in entry.findtext(f"{ATOM}summary")
-    assert "Restricted" not in (out / "feed.xml").read_text()
+    assert "Restricted" not in (out / "public" / "feed.xml").read_text()
+
+
+def _every_tlp(seeds: Path) -> None:
+    path = seeds / "knowledge.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "".join(
+        f"  - id: note-{tlp.replace('+', '-')}\n    title: Note marked {tlp}\n    bluf: B\n"
+        f"    tlp: {tlp}\n    actors: [highland]\n"
+        for tlp in ("clear", "amber", "amber+strict", "red")
+    ), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("setting", "public"), [
+    ("", {"note-clear"}),
+    ("green", {"note-clear", "river-dispute"}),
+])
+def test_the_public_site_holds_only_what_may_be_public(
+    tmp_path, sample_copy, monkeypatch, setting, public,
+):
+    monkeypatch.setenv("BRIEFINGS_PUBLIC_TLP", setting)
+    _every_tlp(sample_copy)
+    out = tmp_path / "out"
+    build(seeds=sample_copy, templates=None, out=out, date="2024-04-01", jobs=2,
+          figures=False)
+    site = out / "public"
+    names = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
+    expected = {"index.html", "feed.xml"} | {
+        f"{b}/{name}" for b in public
+        for name in ("index.html", "2024-04-01/index.html", f"2024-04-01/{b}-2024-04-01.pdf")
+    }
+    assert names == expected, "no snapshot, manifest, figure, record or restricted edition"
+    text = " ".join(p.read_text() for p in site.rglob("*.html")) + (site / "feed.xml").read_text()
+    for hidden in {"river-dispute", "note-clear", "note-amber", "note-amber-strict",
+                   "note-red"} - public:
+        assert hidden not in text
+    assert "Note marked amber" not in text, "not even a restricted title"
+    index = BeautifulSoup((site / "index.html").read_text(), "html.parser")
+    for href in (a["href"] for a in index.select("a[href]")):
+        assert (site / href).resolve().is_relative_to(site.resolve())
+        assert (site / href).is_file(), href
+    private = BeautifulSoup((out / "index.html").read_text(), "html.parser")
+    assert private.select_one("#briefing-note-red .tlp").get_text() == "TLP:RED"

@@ -41,7 +41,29 @@ def _parse(message: EmailMessage) -> EmailMessage:
 @pytest.fixture
 def letter(built, monkeypatch):
     monkeypatch.setenv("BRIEFINGS_FROM", "Policy Desk <desk@example.org>")
+    monkeypatch.setenv("BRIEFINGS_PUBLIC_TLP", "green")  # an intranet: GREEN is on the web
     return compose(_edition(built), public_url=PUBLIC + "/")
+
+
+@pytest.mark.parametrize(("briefing", "setting", "linked"), [
+    ("basin-watch", "", True),  # TLP:CLEAR: on the public site
+    ("river-dispute", "", False),  # TLP:GREEN, not admitted: not on the web
+    ("river-dispute", "green", True),
+    ("basin-power", "green", False),  # TLP:AMBER: never on the web
+])
+def test_the_email_links_to_the_web_only_when_the_edition_is_public(
+    built, monkeypatch, briefing, setting, linked,
+):
+    monkeypatch.setenv("BRIEFINGS_PUBLIC_TLP", setting)
+    message = _parse(message_for(compose(_edition(built, briefing), public_url=PUBLIC),
+                                 _reader(), unsubscribe_path="/unsubscribe/7/tok"))
+    html = BeautifulSoup(message.get_body(("html",)).get_content(), "html.parser")
+    web = [a["href"] for a in html.find_all("a") if "/unsubscribe/" not in a["href"]]
+    text = message.get_body(("plain",)).get_content()
+    assert (web == [f"{PUBLIC}/{briefing}/{DATE}/index.html"]) is linked
+    assert ("Read the full note on the web" in text) is linked
+    assert all(PUBLIC not in a or "/unsubscribe/" in a for a in re.findall(r"https?://\S+", text)
+               ) is not linked
 
 
 def test_every_header_is_there(letter):
