@@ -9,6 +9,7 @@ from __future__ import annotations
 import email
 import email.policy
 import hashlib
+import json
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
@@ -253,3 +254,55 @@ def test_refusals_are_clean_errors_on_the_command_line(state, sample_copy, tmp_p
     empty = runner.invoke(cli, [*args, "--date", DATE, "--correct", "  ", B])
     assert empty.exit_code == 1
     assert "say why" in empty.output
+
+
+RESTRICTED = """\
+  - id: strict-note
+    title: Strict note
+    bluf: Inside the desk only.
+    tlp: amber+strict
+    actors: [highland]
+  - id: red-note
+    title: Red note
+    bluf: Named readers only.
+    tlp: red
+    actors: [highland]
+    red_readers: [ann@example.org, cy@partner.net]
+"""
+
+
+def test_send_routes_amber_strict_and_red_and_says_why_nobody_got_one(
+    state, sample_copy, tmp_path, monkeypatch,
+):
+    path = sample_copy / "knowledge.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + RESTRICTED, encoding="utf-8")
+    out, box = tmp_path / "out", tmp_path / "outbox"
+    monkeypatch.setenv("BRIEFINGS_OUTBOX", str(box))
+    build(seeds=sample_copy, templates=None, out=out, date=DATE, jobs=2, now=NOW,
+          only=["strict-note", "red-note"], figures=False)
+    assert json.loads((edition_folder(out, "red-note", DATE) / "manifest.json").read_text())[
+        "red_readers"] == ["ann@example.org", "cy@partner.net"]
+    snapshot = (edition_folder(out, "red-note", DATE) / "snapshot.json").read_text()
+    assert "cy@partner.net" not in snapshot, "who may read it is not its content"
+    conn = connect()
+    for address, tlp in (("ann@example.org", "red"), ("bob@example.org", "red"),
+                         ("cy@partner.net", "red"), ("dee@partner.net", "amber+strict")):
+        add(conn, address=address, tlp=tlp)
+    runner = CliRunner()
+    monkeypatch.delenv("BRIEFINGS_ORG_DOMAINS", raising=False)
+    result = runner.invoke(cli, ["send", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "strict-note 2024-04-01: TLP:AMBER+STRICT" in result.output
+    assert "BRIEFINGS_ORG_DOMAINS" in result.output
+
+    def received(briefing: str) -> set[str]:
+        return {email.message_from_bytes(p.read_bytes(), policy=email.policy.default)["To"]
+                .addresses[0].addr_spec for p in box.glob(f"{briefing}-*.eml")}
+
+    assert received("red-note") == {"ann@example.org", "cy@partner.net"}
+    assert received("strict-note") == set()
+    monkeypatch.setenv("BRIEFINGS_ORG_DOMAINS", "example.org")
+    result = runner.invoke(cli, ["send", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert received("strict-note") == {"ann@example.org", "bob@example.org"}
+    assert received("red-note") == {"ann@example.org", "cy@partner.net"}
