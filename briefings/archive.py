@@ -45,7 +45,9 @@ if TYPE_CHECKING:
 FEED = "feed.xml"
 
 
-def write_archive(env: jinja2.Environment, out: Path, *, levels: tuple[str, ...] | None = None) -> None:
+def write_archive(
+    env: jinja2.Environment, out: Path, *, levels: tuple[str, ...] | None = None
+) -> None:
     """Rewrite the desk's archive pages and the public site from the editions in ``out``."""
     levels = levels or public_levels()
     every = editions(out)
@@ -138,7 +140,8 @@ def atom_feed(shelves: list[dict[str, Any]], *, levels: tuple[str, ...]) -> byte
         entry.id(f"urn:briefings:{edition.briefing}:{edition.date}")
         kind = "Withdrawn: " if edition.withdrawn else "Correction: " if edition.correction else ""
         entry.title(f"{kind}{edition.title} - {edition.date} [TLP:{edition.tlp.upper()}]")
-        link = f"{edition.briefing}/index.html" if edition.withdrawn else f"{edition.path}index.html"
+        link = f"{edition.briefing}/" if edition.withdrawn else edition.path
+        link += "index.html"
         entry.link(href=f"{base}/{link}" if base else link, rel="alternate")
         entry.updated(_moment(updated))
         entry.published(_moment(edition.built if not edition.correction else
@@ -155,7 +158,8 @@ def _updated(edition: Edition) -> str:
 
 def _summary(edition: Edition) -> str:
     if edition.withdrawn:
-        return f"Edition {edition.number} of {edition.date} was withdrawn: {edition.withdrawn['why']}"
+        why = edition.withdrawn["why"]
+        return f"Edition {edition.number} of {edition.date} was withdrawn: {why}"
     text = f"Edition {edition.number} of {edition.date}."
     if edition.correction:
         text += f" Corrected: {edition.correction['why']}"

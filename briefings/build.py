@@ -32,6 +32,7 @@ from briefings.render import get_env, note_context, render_note, template_dirs, 
 
 if TYPE_CHECKING:
     from briefings.figures import Figure, FigureImage
+    from briefings.issuing import Rules
     from briefings.load import KnowledgeBase
     from briefings.scope import Slice
 
@@ -106,41 +107,16 @@ def build(  # noqa: PLR0913
 
     from briefings import figures as drawing
     from briefings.changes import describe_changes
-    from briefings.issuing import correction_record
     from briefings.load import load
     from briefings.mail import render_email
-    from briefings.scope import take_slice
 
     kb = load(seeds)
     wanted = _wanted(kb, only)
     rules.check_dates([kb["briefings"][b] for b in wanted])
     env = get_env(templates)
     report = BuildReport()
-    plans, steps = [], []
     built_at = build_time()
-    for briefing_id in wanted:
-        part = take_slice(kb, briefing_id)
-        previous = _previous(out, briefing_id, date)
-        since = previous[0].digest if previous else ""
-        red = ",".join(part.briefing.red_readers)
-        inputs = hashlib.sha256(
-            f"{part.digest()}|{since}|{tdigest}|{__version__}|{red}".encode()
-        ).hexdigest()
-        step = rules.step(briefing_id, digest=part.digest(), inputs=inputs)
-        steps.append(step)
-        report.notes.extend([step.note] if step.note else [])
-        if step.skip:
-            report.skipped.append(briefing_id)
-            continue
-        correction = None
-        if step.correction:
-            assert step.original is not None and rules.correct is not None
-            before = _snapshot(step.original)
-            corrected = describe_changes(before, part) if before else []
-            correction = correction_record(step, why=rules.correct, corrected=corrected,
-                                           built=built_at)
-        plans.append((briefing_id, part, previous, inputs, step.number, correction))
-    rules.finish(steps)
+    plans = _plan(kb, wanted, rules=rules, tdigest=tdigest, report=report, built=built_at)
     pending: list[_Pending] = []
     with _Printer(jobs=jobs, total=len(plans), asset_dirs=template_dirs(templates),
                   progress=progress) as printer:
@@ -219,6 +195,41 @@ def _snapshot(edition: Edition) -> Slice | None:
         return Slice.from_json(data)
     except (OSError, ValueError):
         return None
+
+
+def _plan(  # noqa: PLR0913
+    kb: KnowledgeBase, wanted: list[str], *, rules: Rules, tdigest: str, report: BuildReport,
+    built: str,
+) -> list[tuple]:
+    """What to build for each briefing in ``wanted``, by the rules; every refusal at once."""
+    from briefings.changes import describe_changes
+    from briefings.issuing import correction_record
+    from briefings.scope import take_slice
+
+    plans, steps = [], []
+    for briefing_id in wanted:
+        part = take_slice(kb, briefing_id)
+        previous = _previous(rules.out, briefing_id, rules.date)
+        since = previous[0].digest if previous else ""
+        red = ",".join(part.briefing.red_readers)
+        inputs = hashlib.sha256(
+            f"{part.digest()}|{since}|{tdigest}|{__version__}|{red}".encode()
+        ).hexdigest()
+        step = rules.step(briefing_id, digest=part.digest(), inputs=inputs)
+        steps.append(step)
+        report.notes.extend([step.note] if step.note else [])
+        if step.skip:
+            report.skipped.append(briefing_id)
+            continue
+        correction = None
+        if step.correction and step.original and rules.correct:
+            before = _snapshot(step.original)
+            corrected = describe_changes(before, part) if before else []
+            correction = correction_record(step, why=rules.correct, corrected=corrected,
+                                           built=built)
+        plans.append((briefing_id, part, previous, inputs, step.number, correction))
+    rules.finish(steps)
+    return plans
 
 
 def _unchanged(out: Path, fingerprint: str, date: str, only: Sequence[str]) -> list[str]:

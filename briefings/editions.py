@@ -98,7 +98,8 @@ def is_public(edition: Edition, levels: tuple[str, ...] | None = None) -> bool:
 
 
 def pdf_name(briefing: str, date: str, correction: int = 0) -> str:
-    return f"{briefing}-{date}-correction-{correction}.pdf" if correction else f"{briefing}-{date}.pdf"
+    tail = f"-correction-{correction}" if correction else ""
+    return f"{briefing}-{date}{tail}.pdf"
 
 
 def edition_folder(out: Path, briefing: str, date: str) -> Path:

@@ -94,6 +94,13 @@ class Rules:
                 "rebuilt or corrected; put the change in a new edition"
             )
             return Step(briefing, skip=True)
+        return self._rebuild(current, digest=digest, inputs=inputs)
+
+    def _rebuild(self, current: Edition, *, digest: str, inputs: str) -> Step:
+        """An edition that exists: rebuilt in place if nobody got it; else kept, or
+        corrected when asked."""
+        briefing = current.briefing
+        label = f"{briefing} {self.date} (edition {current.number})"
         sent = delivered(self.state, briefing=briefing, date=self.date)
         if sent is None and not current.correction:
             if self.correct:
@@ -104,8 +111,8 @@ class Rules:
         if current.digest == digest:
             note = f"{label} was delivered and is unchanged: kept as it is" if self.force else ""
             return Step(briefing, current.number, skip=True, note=note)
-        whom = f"to {sent.in_words()}" if sent else "(a correction of it exists)"
         if not self.correct:
+            whom = f"to {sent.in_words()}" if sent else "(a correction of it exists)"
             self.kept.append(briefing)
             self.problems.append(
                 f"{label} was delivered {whom} and its content has changed since; a "
@@ -144,10 +151,8 @@ class Rules:
             )
         if self.problems:
             count = len(self.problems)
-            raise Refused("\n".join(
-                [*self.problems, f"{count} edition{'s' if count != 1 else ''} refused; "
-                 "nothing was written"]
-            ), kept=len(self.kept) == count)
+            total = f"{count} edition{'s' if count != 1 else ''} refused; nothing was written"
+            raise Refused("\n".join([*self.problems, total]), kept=len(self.kept) == count)
 
 
 def check_why(why: str) -> str:

@@ -323,7 +323,8 @@ def withdrawal_message(  # noqa: PLR0913
     message["Date"] = email.utils.format_datetime(when or datetime.now(UTC))
     seed = f"{edition.briefing}|{edition.date}|withdrawn|{address_key(reader.address)}"
     digest = hashlib.sha256(seed.encode()).hexdigest()[:20]
-    message["Message-ID"] = f"<{edition.briefing}.{edition.date}.withdrawn.{digest}@{sender.domain}>"
+    message["Message-ID"] = (
+        f"<{edition.briefing}.{edition.date}.withdrawn.{digest}@{sender.domain}>")
     if original_id:
         message["In-Reply-To"] = original_id
         message["References"] = original_id

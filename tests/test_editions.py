@@ -120,9 +120,14 @@ def test_a_changed_delivered_edition_is_refused_then_corrected_for_exactly_its_r
     assert attachment.get_filename() == fixed.pdf.name
     assert _send(out, box) == [], "a second send mails nothing"
 
+    _marked_corrected(out, why="The levy rate was 25%, not 15%.")
+
+
+def _marked_corrected(out: Path, *, why: str) -> None:
+    """The public archive and feed mark the correction; the original stays readable."""
     archive = BeautifulSoup((out / "public" / B / "index.html").read_text(), "html.parser")
     row = archive.select_one("tr.edition.corrected")
-    assert "The levy rate was 25%, not 15%." in row.get_text(" ", strip=True)
+    assert why in row.get_text(" ", strip=True)
     site = (out / "public").resolve()
     targets = {(site / B / a["href"]).resolve() for a in row.select("a[href]")}
     assert site / B / DATE / "correction-1" / "index.html" in targets
@@ -131,7 +136,7 @@ def test_a_changed_delivered_edition_is_refused_then_corrected_for_exactly_its_r
     feed = ET.fromstring((out / "public" / "feed.xml").read_bytes())  # noqa: S314 - ours
     [entry] = feed.findall(f"{ATOM}entry")
     assert entry.findtext(f"{ATOM}title").startswith("Correction: ")
-    assert "The levy rate was 25%, not 15%." in entry.findtext(f"{ATOM}summary")
+    assert why in entry.findtext(f"{ATOM}summary")
 
 
 def test_a_rebuild_with_the_same_content_changes_nothing_and_sends_nothing(
@@ -189,7 +194,7 @@ def test_a_back_dated_build_is_refused_unless_asked_and_never_renumbers(
     _build(sample_copy, out, date="2024-04-08")
     _build(sample_copy, out, date="2024-04-15")
     before = {e.date: e.number for e in editions(out, B)}
-    with pytest.raises(UserError, match="before its latest edition .*--backdate"):
+    with pytest.raises(UserError, match=r"before its latest edition .*--backdate"):
         _build(sample_copy, out, date="2024-04-01")
     assert not edition_folder(out, B, "2024-04-01").exists()
     [added] = _build(sample_copy, out, date="2024-04-01", backdate=True)
