@@ -22,6 +22,7 @@ from briefings.editions import (
     edition_folder,
     pdf_name,
     previous_edition,
+    public_levels,
     read_record,
     write_edition,
     write_record,
@@ -98,7 +99,8 @@ def build(  # noqa: PLR0913
                   correct=check_why(correct) if correct is not None else None,
                   backdate=backdate)
     tdigest = templates_digest(templates)
-    digest = hashlib.sha256(f"{tdigest}|{__version__}".encode())
+    levels = public_levels()
+    digest = hashlib.sha256(f"{tdigest}|{__version__}|{levels}".encode())
     for path in yaml_files(seeds):
         digest.update(f"{path.relative_to(seeds)}\0".encode() + path.read_bytes() + b"\0")
     fingerprint = digest.hexdigest()
@@ -170,8 +172,7 @@ def build(  # noqa: PLR0913
         report.built.append(edition)
         report.pages += pages
         report.bytes += sum(edition.files.values())
-    if report.built or not (out / "index.html").exists():
-        write_archive(env, out)
+    write_archive(env, out, levels=levels)  # also when only what may be public changed
     write_record(out, {"fingerprint": fingerprint, "date": date, "briefings": {
         b: current_edition(edition_folder(out, b, date)).inputs for b in wanted  # type: ignore[union-attr]
     }} if not only and not rules.backdate else {})

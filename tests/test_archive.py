@@ -113,3 +113,20 @@ def test_the_public_site_holds_only_what_may_be_public(
         assert (site / href).is_file(), href
     private = BeautifulSoup((out / "index.html").read_text(), "html.parser")
     assert private.select_one("#briefing-note-red .tlp").get_text() == "TLP:RED"
+
+
+def test_a_public_setting_made_stricter_takes_green_off_the_site(tmp_path, sample_copy,
+                                                                 monkeypatch):
+    monkeypatch.setenv("BRIEFINGS_PUBLIC_TLP", "green")
+    out = tmp_path / "out"
+    build(seeds=sample_copy, templates=None, out=out, date="2024-04-01", jobs=1, figures=False)
+    page = out / "public" / "river-dispute" / "2024-04-01" / "index.html"
+    assert page.is_file()
+    monkeypatch.setenv("BRIEFINGS_PUBLIC_TLP", "clear")
+    report = build(seeds=sample_copy, templates=None, out=out, date="2024-04-01", jobs=1,
+                   figures=False)
+    assert report.built == [], "nothing to rebuild"
+    assert not page.exists()
+    assert "river-dispute" not in (out / "public" / "index.html").read_text()
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".last-build.json", "index.html", "public", "river-dispute"], "no temporary left"
