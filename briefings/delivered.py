@@ -26,8 +26,15 @@ class Delivered:
     last: str
 
     def in_words(self) -> str:
-        when = self.first if self.first == self.last else f"{self.first} to {self.last}"
+        """``3 readers (on 2024-04-01 06:00 UTC)``, or ``... (2024-04-01 06:00 to ...)``."""
+        first, last = _moment(self.first), _moment(self.last)
+        when = f"on {first}" if first == last else f"{first} to {last}"
         return f"{self.readers} reader{'s' if self.readers != 1 else ''} ({when})"
+
+
+def _moment(stamp: str) -> str:
+    """An ISO 8601 UTC timestamp as ``2024-04-01 06:00 UTC``."""
+    return f"{stamp[:10]} {stamp[11:16]} UTC" if len(stamp) >= 16 else stamp
 
 
 def delivered(state: Path | None, *, briefing: str, date: str) -> Delivered | None:
