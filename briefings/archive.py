@@ -51,16 +51,16 @@ def write_archive(
     """Rewrite the desk's archive pages and the public site from the editions in ``out``."""
     levels = levels or public_levels()
     every = editions(out)
-    _write_pages(env, out, _shelves(out, every), public=False, feed=f"{PUBLIC}/{FEED}",
-                 levels=levels)
+    _write_pages(env, out, _shelves(out, every, levels=None), public=False,
+                 feed=f"{PUBLIC}/{FEED}", levels=levels)
     site = Path(tempfile.mkdtemp(prefix=f".{PUBLIC}-", dir=out))
     try:
         site.chmod(0o755)
         shown = [e for e in every if e.tlp in levels]
         for edition in shown:
             if is_public(edition, levels):
-                _copy_edition(out, site, edition)
-        shelves = _shelves(out, shown)
+                _copy_edition(out, site, edition, levels)
+        shelves = _shelves(out, shown, levels=levels)
         _write_pages(env, site, shelves, public=True, feed=FEED, levels=levels)
         write_file(site / FEED, atom_feed(shelves, levels=levels))
         swap_in(site, out / PUBLIC)
@@ -69,22 +69,29 @@ def write_archive(
         raise
 
 
-def _shelves(out: Path, found: list[Edition]) -> list[dict[str, Any]]:
+def _shelves(
+    out: Path, found: list[Edition], *, levels: tuple[str, ...] | None
+) -> list[dict[str, Any]]:
+    """Each briefing's editions, newest first; for the public site (``levels``), only
+    what those levels admit."""
     by_briefing: dict[str, list[Edition]] = {}
     for edition in found:
         by_briefing.setdefault(edition.briefing, []).append(edition)
     return [
         {"id": b, "title": e[-1].title, "editions": [
-            {"e": x, "original": _original(out, x)}
+            {"e": x, "original": _original(out, x, levels)}
             for x in sorted(e, key=lambda x: x.date, reverse=True)
         ]}
         for b, e in sorted(by_briefing.items())
     ]
 
 
-def _original(out: Path, edition: Edition) -> Edition | None:
-    """The edition as first issued, for a corrected one."""
-    return read_edition(out / edition.briefing / edition.date) if edition.correction else None
+def _original(out: Path, edition: Edition, levels: tuple[str, ...] | None) -> Edition | None:
+    """The edition as first issued, for a corrected one (if ``levels`` admit it)."""
+    if not edition.correction:
+        return None
+    original = read_edition(out / edition.briefing / edition.date)
+    return original if original and (levels is None or original.tlp in levels) else None
 
 
 def _write_pages(  # noqa: PLR0913
@@ -100,12 +107,12 @@ def _write_pages(  # noqa: PLR0913
         write_file(root / shelf["id"] / "index.html", page.encode())
 
 
-def _copy_edition(out: Path, site: Path, edition: Edition) -> None:
-    """The web page and PDF of every version of ``edition`` (hard links when possible:
-    a delivered edition's files never change)."""
+def _copy_edition(out: Path, site: Path, edition: Edition, levels: tuple[str, ...]) -> None:
+    """The web page and PDF of every version of ``edition`` that ``levels`` admit (hard
+    links when possible: a delivered edition's files never change)."""
     date_folder = out / edition.briefing / edition.date
     versions = [read_edition(date_folder), *corrections(date_folder)]
-    for version in (v for v in versions if v is not None):
+    for version in (v for v in versions if v is not None and v.tlp in levels):
         target = site / version.path
         target.mkdir(parents=True, exist_ok=True)
         for source in (version.html, version.pdf):

@@ -103,6 +103,8 @@ def pdf_name(briefing: str, date: str, correction: int = 0) -> str:
 
 
 def edition_folder(out: Path, briefing: str, date: str) -> Path:
+    if briefing == PUBLIC:
+        raise UserError(f"the briefing id {PUBLIC!r} is reserved: {out / PUBLIC} is the site")
     for part in (briefing, date):
         if not _SAFE_NAME.match(part):
             raise UserError(f"refusing to write outside {out}: unsafe name {part!r}")

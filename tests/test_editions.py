@@ -311,3 +311,31 @@ def test_send_routes_amber_strict_and_red_and_says_why_nobody_got_one(
     assert result.exit_code == 0, result.output
     assert received("strict-note") == {"ann@example.org", "bob@example.org"}
     assert received("red-note") == {"ann@example.org", "cy@partner.net"}
+
+
+def test_a_restricted_original_stays_off_the_site_when_its_correction_is_clear(
+    state, sample_copy, tmp_path,
+):
+    path = sample_copy / "knowledge.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + (
+        "  - id: release\n    title: Release note\n    bluf: B\n    tlp: amber\n"
+        "    actors: [highland]\n"), encoding="utf-8")
+    out, box = tmp_path / "out", tmp_path / "outbox"
+    add(connect(), address="ann@example.org", tlp="amber")
+    options = {"templates": None, "out": out, "date": DATE, "jobs": 1, "only": ["release"],
+               "now": NOW, "figures": False}
+    build(seeds=sample_copy, **options)
+    assert deliver(conn=connect(), editions=pick_editions(out, only=["release"]),
+                   transport=OutboxTransport(box)).sent == 1
+    path.write_text(path.read_text(encoding="utf-8").replace("tlp: amber", "tlp: clear"),
+                    encoding="utf-8")
+    [fixed] = build(seeds=sample_copy, correct="Cleared for release.", **options).built
+    assert fixed.tlp == "clear"
+    site = out / "public"
+    files = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
+    assert f"release/{DATE}/correction-1/index.html" in files
+    assert f"release/{DATE}/index.html" not in files, "the AMBER original stays private"
+    assert f"release/{DATE}/release-{DATE}.pdf" not in files
+    shelf = BeautifulSoup((site / "release" / "index.html").read_text(), "html.parser")
+    assert [a["href"] for a in shelf.select("a[href]") if "correction" not in a["href"]] == [
+        "../index.html"]
