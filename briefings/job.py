@@ -106,6 +106,7 @@ def _run_slot(  # noqa: PLR0913
     from briefings.editions import current_edition, edition_folder, previous_edition
     from briefings.issuing import Refused
     from briefings.state import state_path
+    from briefings.subscribers import withheld
 
     kept = ""
     try:
@@ -125,7 +126,9 @@ def _run_slot(  # noqa: PLR0913
     if on_unchanged == "skip" and earlier and earlier.digest == edition.digest:
         return "unchanged", f"{label}: unchanged since {earlier.date}, not sent"
     delivery = deliver(conn=conn, editions=[edition], templates=templates)
-    return ("done" if delivery.ok else "failed"), f"{label}: {delivery.summary()}"
+    why = withheld(tlp=edition.tlp, red_readers=edition.red_readers)
+    detail = f"{label}: {delivery.summary()}" + (f"; {why}" if why else "")
+    return ("done" if delivery.ok else "failed"), detail
 
 
 def _handled(conn: sqlite3.Connection, slot: Slot) -> bool:

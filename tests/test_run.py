@@ -173,3 +173,28 @@ def test_a_slot_retried_after_the_knowledge_base_changed_keeps_the_edition_as_se
     assert len(late) == 1
     text = email.message_from_bytes(late[0].read_bytes(), policy=email.policy.default)
     assert "Correction" not in text["Subject"]
+
+
+def test_the_next_run_mails_a_correction_to_the_readers_of_the_original(setting, sample_copy):
+    from briefings.build import build
+
+    out = setting / "out"
+    run_at(sample_copy, out, "2024-04-03T09:00:00+00:00")
+    path = sample_copy / "knowledge.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("rate_percent: 15",
+                                                             "rate_percent: 25"))
+    build(seeds=sample_copy, templates=None, out=out, date="2024-04-01", jobs=1,
+          correct="The rate is 25%.", now=datetime(2024, 4, 3, 10, tzinfo=UTC))
+    report = run_at(sample_copy, out, "2024-04-03T11:00:00+00:00")
+    assert [(o.briefing, o.status) for o in report.outcomes] == [
+        ("river-dispute", "not-due"), ("notices", "done")]
+    assert report.ok
+    [original, correction] = [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        for p in outbox(setting)]
+    assert "Correction" in correction["Subject"]
+    assert correction["To"] == original["To"]
+    assert correction["Message-ID"] != original["Message-ID"]
+    again = run_at(sample_copy, out, "2024-04-03T12:00:00+00:00")
+    assert [o.briefing for o in again.outcomes] == ["river-dispute"]
+    assert len(outbox(setting)) == 2
