@@ -84,7 +84,8 @@ def validate(seeds: Path) -> None:
 @SEEDS
 @TEMPLATES
 @OUT
-@click.option("--date", callback=_iso_date, help="The editions' date, YYYY-MM-DD. [default: today]")
+@click.option("--date", callback=_iso_date, help="The editions' date, YYYY-MM-DD. "
+              "[default: today, where it is earliest in the briefings' time zones]")
 @click.option("--force", is_flag=True, help="Rebuild even editions whose inputs are unchanged "
               "(never one already delivered).")
 @click.option("--correct", metavar="WHY", help="Issue the changed content of editions already "
@@ -111,7 +112,7 @@ def build(  # noqa: PLR0913
     with _Progress("rendering PDFs") as progress:
         report = build_editions(
             seeds=seeds, templates=templates, out=out, state=state_path(out), now=moment,
-            date=date or moment.astimezone().date().isoformat(), force=force, jobs=jobs,
+            date=date, force=force, jobs=jobs,
             only=ids, progress=progress, correct=correct, backdate=backdate,
         )
     for note in report.notes:

@@ -72,7 +72,7 @@ def build(  # noqa: PLR0913
     seeds: Path,
     templates: Path | None,
     out: Path,
-    date: str,
+    date: str | None = None,
     force: bool = False,
     jobs: int | None = None,
     only: Sequence[str] = (),
@@ -85,14 +85,18 @@ def build(  # noqa: PLR0913
 ) -> BuildReport:
     """Build the edition of ``date`` of each briefing (or of those in ``only``).
 
+    Without ``date``: today, where it is earliest in the briefings' time zones (so
+    no edition is dated in the future anywhere).
+
     ``figures=False`` leaves the figures out: text-only editions. The rules of
     :mod:`briefings.issuing` apply: no date after ``now``, no new edition before the
     latest unless ``backdate``, and an edition delivered (per the ledger in ``state``;
     default ``BRIEFINGS_STATE``) changes only as a correction, when ``correct`` says why.
     """
-    from briefings.issuing import Rules, check_why, latest_today
+    from briefings.issuing import Rules, check_why, latest_today, today
 
     now = now or datetime.now(UTC)
+    asked, date = date, date or today(now, read_record(out).get("zones") or ["UTC"])
     if date > latest_today(now):
         raise UserError(f"{date} is in the future: an edition cannot be dated later than today")
     rules = Rules(out=out, date=date, state=_ledger(state), now=now, force=force,
@@ -114,6 +118,9 @@ def build(  # noqa: PLR0913
 
     kb = load(seeds)
     wanted = _wanted(kb, only)
+    zones = sorted({kb["briefings"][b].timezone for b in wanted})
+    if asked is None:
+        date = rules.date = today(now, zones)
     rules.check_dates([kb["briefings"][b] for b in wanted])
     env = get_env(templates)
     report = BuildReport()
@@ -173,7 +180,7 @@ def build(  # noqa: PLR0913
         report.pages += pages
         report.bytes += sum(edition.files.values())
     write_archive(env, out, levels=levels)  # also when only what may be public changed
-    write_record(out, {"fingerprint": fingerprint, "date": date, "briefings": {
+    write_record(out, {"fingerprint": fingerprint, "date": date, "zones": zones, "briefings": {
         b: current_edition(edition_folder(out, b, date)).inputs for b in wanted  # type: ignore[union-attr]
     }} if not only and not rules.backdate else {})
     return report

@@ -175,6 +175,11 @@ def correction_record(step: Step, *, why: str, corrected: list[str], built: str)
     }
 
 
+def today(now: datetime, zones: list[str]) -> str:
+    """Today's date where it is earliest among ``zones`` (IANA names)."""
+    return min(now.astimezone(ZoneInfo(zone)).date().isoformat() for zone in zones)
+
+
 def latest_today(now: datetime) -> str:
     """The latest date that is today anywhere on Earth (UTC+14): a quick bound."""
     return (now.astimezone(UTC) + timedelta(hours=14)).date().isoformat()

@@ -339,3 +339,22 @@ def test_a_restricted_original_stays_off_the_site_when_its_correction_is_clear(
     shelf = BeautifulSoup((site / "release" / "index.html").read_text(), "html.parser")
     assert [a["href"] for a in shelf.select("a[href]") if "correction" not in a["href"]] == [
         "../index.html"]
+
+
+def test_without_a_date_the_build_is_dated_today_where_it_is_earliest(
+    state, sample_copy, tmp_path,
+):
+    out = tmp_path / "out"
+    runner = CliRunner()
+    args = ["build", "--seeds", str(sample_copy), "--out", str(out), "--jobs", "1"]
+    result = runner.invoke(cli, [*args, "--now", "2024-06-01T23:30Z", B])  # London: 2 June
+    assert result.exit_code == 0, result.output
+    assert [e.date for e in editions(out, B)] == ["2024-06-02"]
+    path = sample_copy / "knowledge.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + (
+        "  - id: west\n    title: West coast note\n    bluf: B\n    tlp: clear\n"
+        "    actors: [highland]\n    timezone: America/Los_Angeles\n"), encoding="utf-8")
+    result = runner.invoke(cli, [*args, "--now", "2024-06-02T23:30Z"])  # LA: still 2 June
+    assert result.exit_code == 0, result.output
+    assert [e.date for e in editions(out, "west")] == ["2024-06-02"]
+    assert [e.date for e in editions(out, B)] == ["2024-06-02"], "not dated 3 June"
