@@ -34,7 +34,7 @@ from briefings.editions import (
     is_public,
     public_levels,
     read_edition,
-    swap_in,
+    replace_folder,
     write_file,
 )
 from briefings.render import render_template
@@ -63,7 +63,7 @@ def write_archive(
         shelves = _shelves(out, shown, levels=levels)
         _write_pages(env, site, shelves, public=True, feed=FEED, levels=levels)
         write_file(site / FEED, atom_feed(shelves, levels=levels))
-        swap_in(site, out / PUBLIC)
+        replace_folder(site, out / PUBLIC)
     except BaseException:
         shutil.rmtree(site, ignore_errors=True)
         raise

@@ -212,7 +212,7 @@ def write_edition(  # noqa: PLR0913
             sizes[name] = len(content)
         record = {**manifest, "briefing": briefing, "date": date, "files": sizes}
         (temporary / MANIFEST).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
-        swap_in(temporary, final)
+        _swap_in(temporary, final)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
@@ -221,8 +221,12 @@ def write_edition(  # noqa: PLR0913
     return edition
 
 
-def swap_in(temporary: Path, final: Path) -> None:
+def replace_folder(temporary: Path, final: Path) -> None:
     """Put the folder ``temporary`` in the place of ``final`` (replacing it, if any)."""
+    _swap_in(temporary, final)
+
+
+def _swap_in(temporary: Path, final: Path) -> None:
     if not final.exists():
         temporary.rename(final)
         return
