@@ -173,7 +173,7 @@ def _check_size(env: jinja2.Environment, html: str, edition: str) -> None:
 def message_id(letter: Letter, reader: Subscriber) -> str:
     """A Message-ID derived from the edition and the reader: the same on a resend."""
     edition = letter.edition
-    version = f".correction-{edition.correction_number}" if edition.correction else ""
+    version = f".c{edition.correction_number}" if edition.correction else ""  # short: unfolded
     seed = f"{edition.briefing}|{edition.date}{version}|{address_key(reader.address)}"
     digest = hashlib.sha256(seed.encode()).hexdigest()[:20]
     return f"<{edition.briefing}.{edition.date}{version}.{digest}@{letter.sender.domain}>"
@@ -323,8 +323,7 @@ def withdrawal_message(  # noqa: PLR0913
     message["Date"] = email.utils.format_datetime(when or datetime.now(UTC))
     seed = f"{edition.briefing}|{edition.date}|withdrawn|{address_key(reader.address)}"
     digest = hashlib.sha256(seed.encode()).hexdigest()[:20]
-    message["Message-ID"] = (
-        f"<{edition.briefing}.{edition.date}.withdrawn.{digest}@{sender.domain}>")
+    message["Message-ID"] = f"<{edition.briefing}.{edition.date}.w.{digest}@{sender.domain}>"
     if original_id:
         message["In-Reply-To"] = original_id
         message["References"] = original_id

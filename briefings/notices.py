@@ -17,6 +17,7 @@ Readers must still be active and cleared for the edition's TLP (TLP 2.0 rules as
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -74,7 +75,11 @@ def send_notices(  # noqa: PLR0913
     date: str | None = None, only: Sequence[str] = (), dry_run: bool = False,
     org: Sequence[str] | None = None,
 ) -> DeliveryReport:
-    """Mail every correction and withdrawal not yet mailed (of ``date``, of ``only``)."""
+    """Mail every correction and withdrawal not yet mailed (of ``date``, of ``only``).
+
+    ``public_url`` defaults to ``BRIEFINGS_PUBLIC_URL``, as for :func:`deliver`."""
+    if public_url is None:
+        public_url = os.environ.get("BRIEFINGS_PUBLIC_URL") or None
     conn.executescript(SCHEMA)
     report = DeliveryReport()
     chosen = [e for e in all_editions(out) if (e.correction or e.withdrawn)

@@ -72,6 +72,7 @@ def test_a_changed_delivered_edition_is_refused_then_corrected_for_exactly_its_r
     state, sample_copy, tmp_path, monkeypatch,
 ):
     monkeypatch.setenv("BRIEFINGS_PUBLIC_TLP", "green")
+    monkeypatch.setenv("BRIEFINGS_PUBLIC_URL", "https://desk.example.org")
     out, box = tmp_path / "out", tmp_path / "outbox"
     conn = connect()
     for name in ("ann", "bob"):
@@ -116,6 +117,9 @@ def test_a_changed_delivered_edition_is_refused_then_corrected_for_exactly_its_r
         assert mail["Message-ID"] != originals.get(address, {}).get("Message-ID")
         text = mail.get_body(("plain",)).get_content()
         assert "The levy rate was 25%, not 15%." in text
+        web = f"https://desk.example.org/{B}/{DATE}/correction-1/index.html"
+        assert f"Read the full note on the web: {web}" in text
+        assert mail["List-Unsubscribe"].strip().startswith("<https://desk.example.org/unsub")
     attachment = next(by_reader["ann@example.org"].iter_attachments())
     assert attachment.get_filename() == fixed.pdf.name
     assert _send(out, box) == [], "a second send mails nothing"
