@@ -3,7 +3,8 @@
 The build must know whether an edition was delivered (then its files never change),
 but it does not send mail. This core module reads the ledger the delivery side
 keeps in the state database, without writing or creating anything: a missing
-database or table means nothing was delivered. A message in flight (``sending``,
+database or table means nothing was delivered; a ledger that cannot be read stops
+the build (it never guesses "not delivered"). A message in flight (``sending``,
 say when a send was killed) counts as delivered: it may have arrived.
 """
 
@@ -12,6 +13,8 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from briefings.errors import UserError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -43,15 +46,17 @@ def delivered(state: Path | None, *, briefing: str, date: str) -> Delivered | No
         return None
     try:
         conn = sqlite3.connect(f"{state.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-    except sqlite3.Error:
-        return None
-    try:
-        row = conn.execute(
-            "SELECT count(*), min(updated), max(updated) FROM deliveries WHERE briefing = ? "
-            "AND date = ? AND status IN ('sent', 'sending')", (briefing, date),
-        ).fetchone()
-    except sqlite3.Error:
-        return None  # no ledger yet
-    finally:
-        conn.close()
+        try:
+            row = conn.execute(
+                "SELECT count(*), min(updated), max(updated) FROM deliveries WHERE briefing = ? "
+                "AND date = ? AND status IN ('sent', 'sending')", (briefing, date),
+            ).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        if "no such table" in str(exc):
+            return None  # a database without a ledger yet: nothing was delivered
+        raise UserError(  # never assume "not delivered" when the ledger cannot be read
+            f"cannot read the delivery ledger in {state}: {exc}; nothing was written"
+        ) from None
     return Delivered(row[0], row[1], row[2]) if row and row[0] else None

@@ -362,3 +362,14 @@ def test_without_a_date_the_build_is_dated_today_where_it_is_earliest(
     assert result.exit_code == 0, result.output
     assert [e.date for e in editions(out, "west")] == ["2024-06-02"]
     assert [e.date for e in editions(out, B)] == ["2024-06-02"], "not dated 3 June"
+
+
+def test_the_ledger_is_read_only_and_an_unreadable_one_stops_the_build(tmp_path):
+    from briefings.delivered import delivered
+
+    state = tmp_path / "state.sqlite3"
+    assert delivered(state, briefing=B, date=DATE) is None, "no database: nothing delivered"
+    assert not state.exists(), "reading creates nothing"
+    state.write_bytes(b"not a database" * 100)
+    with pytest.raises(UserError, match="cannot read the delivery ledger"):
+        delivered(state, briefing=B, date=DATE)
