@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from briefings.build import build
+from briefings.config import Settings
+from briefings.publish.build import build
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -29,11 +30,11 @@ def links(page: Path) -> list[str]:
 def test_archive_pages_list_editions_newest_first_and_every_link_resolves(
     tmp_path, sample_copy, monkeypatch,
 ):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1712000000")
     add_restricted_briefing(sample_copy)
     out = tmp_path / "out"
     for date in ("2024-04-01", "2024-04-08"):
-        build(seeds=sample_copy, templates=None, out=out, date=date, jobs=1)
+        build(seeds=sample_copy, templates=None, out=out, date=date, jobs=1,
+              settings=Settings(source_date_epoch=1712000000))
     index = out / "index.html"
     soup = BeautifulSoup(index.read_text(), "html.parser")
     shelf = soup.select_one("#briefing-river-dispute")
@@ -55,12 +56,11 @@ def test_archive_pages_list_editions_newest_first_and_every_link_resolves(
     assert checked >= 12
 
 
-def test_feed_lists_public_editions_only(tmp_path, sample_copy, monkeypatch):
-    monkeypatch.setenv("BRIEFINGS_PUBLIC_URL", "https://briefings.example.org/")
-    monkeypatch.setenv("BRIEFINGS_PUBLIC_TLP", "green")
+def test_feed_lists_public_editions_only(tmp_path, sample_copy):
     add_restricted_briefing(sample_copy)
     out = tmp_path / "out"
-    build(seeds=sample_copy, templates=None, out=out, date="2024-04-01", jobs=1)
+    build(seeds=sample_copy, templates=None, out=out, date="2024-04-01", jobs=1,
+          settings=Settings(public_url="https://briefings.example.org/", public_tlp="green"))
     feed = ET.fromstring((out / "public" / "feed.xml").read_bytes())  # noqa: S314 - ours
     assert feed.tag == f"{ATOM}feed"
     entries = feed.findall(f"{ATOM}entry")
@@ -88,13 +88,12 @@ def _every_tlp(seeds: Path) -> None:
     ("green", {"note-clear", "river-dispute"}),
 ])
 def test_the_public_site_holds_only_what_may_be_public(
-    tmp_path, sample_copy, monkeypatch, setting, public,
+    tmp_path, sample_copy, setting, public,
 ):
-    monkeypatch.setenv("BRIEFINGS_PUBLIC_TLP", setting)
     _every_tlp(sample_copy)
     out = tmp_path / "out"
     build(seeds=sample_copy, templates=None, out=out, date="2024-04-01", jobs=2,
-          figures=False)
+          figures=False, settings=Settings(public_tlp=setting or "clear"))
     site = out / "public"
     names = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
     expected = {"index.html", "feed.xml"} | {
@@ -115,16 +114,14 @@ def test_the_public_site_holds_only_what_may_be_public(
     assert private.select_one("#briefing-note-red .tlp").get_text() == "TLP:RED"
 
 
-def test_a_public_setting_made_stricter_takes_green_off_the_site(tmp_path, sample_copy,
-                                                                 monkeypatch):
-    monkeypatch.setenv("BRIEFINGS_PUBLIC_TLP", "green")
+def test_a_public_setting_made_stricter_takes_green_off_the_site(tmp_path, sample_copy):
     out = tmp_path / "out"
-    build(seeds=sample_copy, templates=None, out=out, date="2024-04-01", jobs=1, figures=False)
+    build(seeds=sample_copy, templates=None, out=out, date="2024-04-01", jobs=1, figures=False,
+          settings=Settings(public_tlp="green"))
     page = out / "public" / "river-dispute" / "2024-04-01" / "index.html"
     assert page.is_file()
-    monkeypatch.setenv("BRIEFINGS_PUBLIC_TLP", "clear")
     report = build(seeds=sample_copy, templates=None, out=out, date="2024-04-01", jobs=1,
-                   figures=False)
+                   figures=False, settings=Settings(public_tlp="clear"))
     assert report.built == [], "nothing to rebuild"
     assert not page.exists()
     assert "river-dispute" not in (out / "public" / "index.html").read_text()

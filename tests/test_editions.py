@@ -20,15 +20,16 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from mail_helpers import DATE
 
-from briefings.__main__ import cli
-from briefings.build import build
-from briefings.deliver import deliver, pick_editions
+from briefings.cli.main import cli
+from briefings.config import Settings
+from briefings.deliver.ledger import deliver, pick_editions
+from briefings.deliver.notices import send_notices
+from briefings.deliver.state import connect
+from briefings.deliver.subscribers import add
+from briefings.deliver.transports import OutboxTransport
 from briefings.editions import current_edition, edition_folder, editions
 from briefings.errors import UserError
-from briefings.notices import send_notices
-from briefings.state import connect
-from briefings.subscribers import add
-from briefings.transports import OutboxTransport
+from briefings.publish.build import build
 
 pytest_plugins = ["mail_fixtures"]
 
@@ -37,20 +38,27 @@ NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
 B = "river-dispute"
 
 
+INTRANET = Settings(public_tlp="green", public_url="https://desk.example.org")
+
+
 def _build(seeds: Path, out: Path, date: str = DATE, **options) -> list:
     report = build(seeds=seeds, templates=None, out=out, date=date, jobs=1, only=[B],
                    now=NOW, **options)
     return report.built
 
 
-def _send(out: Path, box: Path) -> list[email.message.EmailMessage]:
+def _send(
+    out: Path, box: Path, settings: Settings | None = None,
+) -> list[email.message.EmailMessage]:
     """What one `briefings send` of ``B``'s latest edition mails: the edition, then the
     corrections and withdrawals; every message it wrote, parsed."""
     before = set(box.iterdir()) if box.exists() else set()
-    conn = connect()
+    conn, settings = connect(), settings or Settings()
     chosen = pick_editions(out, only=[B])
-    assert deliver(conn=conn, editions=chosen, transport=OutboxTransport(box)).ok
-    assert send_notices(conn=conn, out=out, transport=OutboxTransport(box)).ok
+    assert deliver(conn=conn, editions=chosen, transport=OutboxTransport(box),
+                   settings=settings).ok
+    assert send_notices(conn=conn, out=out, transport=OutboxTransport(box),
+                        settings=settings).ok
     new = sorted(set(box.iterdir()) - before) if box.exists() else []
     return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in new]
 
@@ -69,31 +77,30 @@ def _raise_levy(seeds: Path) -> None:
 
 
 def test_a_changed_delivered_edition_is_refused_then_corrected_for_exactly_its_readers(
-    state, sample_copy, tmp_path, monkeypatch,
+    state, sample_copy, tmp_path,
 ):
-    monkeypatch.setenv("BRIEFINGS_PUBLIC_TLP", "green")
-    monkeypatch.setenv("BRIEFINGS_PUBLIC_URL", "https://desk.example.org")
     out, box = tmp_path / "out", tmp_path / "outbox"
     conn = connect()
     for name in ("ann", "bob"):
         add(conn, address=f"{name}@example.org", topics=["water"], tlp="green")
     add(conn, address="dan@example.org", topics=["power"], tlp="green")  # not a reader of B
-    _build(sample_copy, out)
-    originals = {m["To"].addresses[0].addr_spec: m for m in _send(out, box)}
+    _build(sample_copy, out, settings=INTRANET)
+    originals = {m["To"].addresses[0].addr_spec: m for m in _send(out, box, INTRANET)}
     assert set(originals) == {"ann@example.org", "bob@example.org"}
     folder = edition_folder(out, B, DATE)
     sent_files = _fingerprint(folder)
 
     _raise_levy(sample_copy)
     with pytest.raises(UserError) as refused:
-        _build(sample_copy, out)
-    message = refused.value.format_message()
+        _build(sample_copy, out, settings=INTRANET)
+    message = refused.value.message
     assert f"{B} {DATE} (edition 1) was delivered to 2 readers" in message
     assert "--correct" in message
     assert _fingerprint(folder) == sent_files, "a refused rebuild writes nothing"
 
     add(conn, address="carol@example.org", topics=["basin"], tlp="green")  # joins later
-    [fixed] = _build(sample_copy, out, correct="The levy rate was 25%, not 15%.")
+    [fixed] = _build(sample_copy, out, correct="The levy rate was 25%, not 15%.",
+                     settings=INTRANET)
     assert fixed.correction_number == 1
     assert fixed.folder == folder / "correction-1"
     assert fixed.number == 1, "a correction keeps its edition's number"
@@ -108,7 +115,7 @@ def test_a_changed_delivered_edition_is_refused_then_corrected_for_exactly_its_r
     assert "Correction" in first
     assert "The levy rate was 25%, not 15%." in " ".join(first.split())
 
-    mails = _send(out, box)
+    mails = _send(out, box, INTRANET)
     by_reader = {m["To"].addresses[0].addr_spec: m for m in mails}
     assert sorted(by_reader) == ["ann@example.org", "bob@example.org", "carol@example.org"]
     assert len(mails) == 3, "nobody gets it twice"
@@ -122,7 +129,7 @@ def test_a_changed_delivered_edition_is_refused_then_corrected_for_exactly_its_r
         assert mail["List-Unsubscribe"].strip().startswith("<https://desk.example.org/unsub")
     attachment = next(by_reader["ann@example.org"].iter_attachments())
     assert attachment.get_filename() == fixed.pdf.name
-    assert _send(out, box) == [], "a second send mails nothing"
+    assert _send(out, box, INTRANET) == [], "a second send mails nothing"
 
     _marked_corrected(out, why="The levy rate was 25%, not 15%.")
 
@@ -211,11 +218,11 @@ def test_a_back_dated_build_is_refused_unless_asked_and_never_renumbers(
 def test_a_withdrawn_edition_is_marked_and_its_readers_told(
     state, sample_copy, tmp_path, monkeypatch,
 ):
-    monkeypatch.setenv("BRIEFINGS_PUBLIC_TLP", "green")
+    monkeypatch.setenv("BRIEFINGS_PUBLIC_TLP", "green")  # for the withdraw command
     out, box = tmp_path / "out", tmp_path / "outbox"
     conn = connect()
     add(conn, address="ann@example.org", tlp="green")
-    _build(sample_copy, out)
+    _build(sample_copy, out, settings=Settings(public_tlp="green"))
     [original] = _send(out, box)
     assert (out / "public" / B / DATE / "index.html").is_file()
     sent_files = _fingerprint(edition_folder(out, B, DATE))

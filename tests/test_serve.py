@@ -18,12 +18,12 @@ import uvicorn
 from bs4 import BeautifulSoup
 from mail_helpers import DATE, LATER, free_port
 
-from briefings.deliver import deliver
+from briefings.deliver.ledger import deliver
+from briefings.deliver.serve import create_app
+from briefings.deliver.state import connect
+from briefings.deliver.subscribers import add, listing
+from briefings.deliver.transports import OutboxTransport
 from briefings.editions import editions
-from briefings.serve import create_app
-from briefings.state import connect
-from briefings.subscribers import add, listing
-from briefings.transports import OutboxTransport
 
 pytest_plugins = ["mail_fixtures"]
 
@@ -145,10 +145,13 @@ def test_the_public_site_is_served_read_only_and_nothing_else(server, state, bui
     assert httpx.get(f"{server}/feed.xml").status_code == 200
     assert httpx.post(f"{server}/index.html").status_code == 405
     assert httpx.put(f"{server}/new.html", content=b"x").status_code == 405
+    green = httpx.get(f"{server}/river-dispute/{DATE}/index.html")  # admitted: an intranet
+    assert green.status_code == 200
     private = [
-        f"/river-dispute/{DATE}/index.html",  # TLP:GREEN: not public by default
-        f"/river-dispute/{DATE}/river-dispute-{DATE}.pdf",
+        f"/river-dispute/{DATE}/snapshot.json",
+        f"/river-dispute/{DATE}/email.html",
         f"/basin-power/{DATE}/index.html",  # TLP:AMBER
+        f"/basin-power/{DATE}/basin-power-{DATE}.pdf",
         f"/basin-watch/{DATE}/snapshot.json",
         f"/basin-watch/{DATE}/manifest.json",
         "/.last-build.json",

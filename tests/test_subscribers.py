@@ -8,21 +8,21 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from briefings.__main__ import cli
-from briefings.errors import UserError
-from briefings.state import connect, state_path
-from briefings.subscribers import (
+from briefings.cli.main import cli
+from briefings.config import Settings
+from briefings.deliver.state import connect, state_path
+from briefings.deliver.subscribers import (
     Subscriber,
     add,
     check_address,
     import_csv,
     listing,
     matches,
-    org_domains,
     recipients,
     remove,
     withheld,
 )
+from briefings.errors import UserError
 
 pytest_plugins = ["mail_fixtures"]
 
@@ -54,9 +54,10 @@ def test_the_database_is_wal_and_never_inside_the_output_folder(state, tmp_path,
     conn = connect()
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert state.exists()
-    monkeypatch.setenv("BRIEFINGS_STATE", str(tmp_path / "out" / "state.db"))
     with pytest.raises(UserError, match="inside the output folder"):
-        state_path(tmp_path / "out")
+        state_path(tmp_path / "out" / "state.db", out=tmp_path / "out")
+    with pytest.raises(UserError, match="inside the output folder"):
+        connect(tmp_path / "out" / "state.db", out=tmp_path / "out")
 
 
 @pytest.mark.parametrize("address", [
@@ -166,26 +167,25 @@ def test_who_gets_an_edition(clearance, topics, briefing_tlp, briefing_topics, e
 ])
 def test_amber_strict_stays_inside_the_organisation(address, clearance, expected):
     reader = Subscriber(1, address, "", (), clearance, "active", "", "")
-    org = org_domains("example.org, @Example.COM")
+    org = Settings.from_env({"BRIEFINGS_ORG_DOMAINS": "example.org, @Example.COM"}).org_domains
     assert matches(reader, tlp="amber+strict", topics=(), org=org) is expected
     assert not matches(reader, tlp="amber+strict", topics=(), org=()), "unset: nobody"
 
 
-def test_red_goes_only_to_the_readers_named_for_the_briefing(state, monkeypatch):
-    monkeypatch.setenv("BRIEFINGS_ORG_DOMAINS", "example.org")
+def test_red_goes_only_to_the_readers_named_for_the_briefing(state):
     conn = connect()
     add(conn, address="ann@example.org", tlp="red", topics=["fisheries"])
     add(conn, address="bob@example.org", tlp="red")  # cleared, not named
     add(conn, address="cy@partner.net", tlp="amber")  # named, not cleared
     add(conn, address="dee@partner.net", tlp="red")  # named, outside the organisation
     named = ["ann@EXAMPLE.ORG", "cy@partner.net", "dee@partner.net"]
-    found = recipients(conn, tlp="red", topics=["water"], red_readers=named)
+    found = recipients(conn, tlp="red", topics=["water"], red_readers=named,
+                       org=["example.org"])
     assert [s.address for s in found] == ["ann@example.org", "dee@partner.net"]
     assert recipients(conn, tlp="red", topics=[]) == []
     assert "names none" in withheld(tlp="red")
     assert withheld(tlp="red", red_readers=named) == ""
-    monkeypatch.delenv("BRIEFINGS_ORG_DOMAINS")
-    assert recipients(conn, tlp="amber+strict", topics=[]) == []
+    assert recipients(conn, tlp="amber+strict", topics=[]) == [], "no organisation: nobody"
     assert "BRIEFINGS_ORG_DOMAINS" in withheld(tlp="amber+strict")
 
 

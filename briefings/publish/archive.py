@@ -14,7 +14,7 @@ Corrected editions are marked (with the reason, and the original still linked);
 withdrawn ones are marked and, on the public site, no longer linked or copied.
 ``OUT/public`` is written whole into a temporary folder and swapped in, so it never
 holds an edition that is no longer public. Every link is relative, except in the
-feed, which uses ``BRIEFINGS_PUBLIC_URL`` when set.
+feed, which uses the public URL (``BRIEFINGS_PUBLIC_URL``) when set.
 """
 
 from __future__ import annotations
@@ -32,12 +32,11 @@ from briefings.editions import (
     corrections,
     editions,
     is_public,
-    public_levels,
     read_edition,
     replace_folder,
     write_file,
 )
-from briefings.render import render_template
+from briefings.publish.render import render_template
 
 if TYPE_CHECKING:
     import jinja2
@@ -46,10 +45,10 @@ FEED = "feed.xml"
 
 
 def write_archive(
-    env: jinja2.Environment, out: Path, *, levels: tuple[str, ...] | None = None
+    env: jinja2.Environment, out: Path, *, levels: tuple[str, ...], public_url: str | None = None,
 ) -> None:
-    """Rewrite the desk's archive pages and the public site from the editions in ``out``."""
-    levels = levels or public_levels()
+    """Rewrite the desk's archive pages and the public site from the editions in ``out``:
+    ``levels`` are the TLPs the public site may hold (``Settings.public_levels``)."""
     every = editions(out)
     _write_pages(env, out, _shelves(out, every, levels=None), public=False,
                  feed=f"{PUBLIC}/{FEED}", levels=levels)
@@ -62,7 +61,7 @@ def write_archive(
                 _copy_edition(out, site, edition, levels)
         shelves = _shelves(out, shown, levels=levels)
         _write_pages(env, site, shelves, public=True, feed=FEED, levels=levels)
-        write_file(site / FEED, atom_feed(shelves, levels=levels))
+        write_file(site / FEED, atom_feed(shelves, levels=levels, public_url=public_url))
         replace_folder(site, out / PUBLIC)
     except BaseException:
         shutil.rmtree(site, ignore_errors=True)
@@ -122,12 +121,14 @@ def _copy_edition(out: Path, site: Path, edition: Edition, levels: tuple[str, ..
                 shutil.copyfile(source, target / source.name)
 
 
-def atom_feed(shelves: list[dict[str, Any]], *, levels: tuple[str, ...]) -> bytes:
+def atom_feed(
+    shelves: list[dict[str, Any]], *, levels: tuple[str, ...], public_url: str | None = None,
+) -> bytes:
     """An Atom feed of the public editions, newest first; corrections and withdrawals
     update their edition's entry and say so."""
     from feedgen.feed import FeedGenerator
 
-    base = os.environ.get("BRIEFINGS_PUBLIC_URL", "").rstrip("/")
+    base = (public_url or "").rstrip("/")
     rows = sorted(
         ((_updated(row["e"]), row["e"]) for shelf in shelves for row in shelf["editions"]),
         key=lambda pair: (pair[0], pair[1].date, pair[1].briefing),

@@ -10,30 +10,36 @@ After ``briefings build --correct`` or ``briefings withdraw``, the next ``send``
   reader who got any version of it.
 
 Readers must still be active and cleared for the edition's TLP (TLP 2.0 rules as in
-:mod:`briefings.subscribers`, topics aside: they had the edition). Its own ledger,
+:mod:`briefings.deliver.subscribers`, topics aside: they had the edition). Its own ledger,
 ``notices``, keeps each notice to once per reader (``pending`` → ``sending`` →
 ``sent`` or ``failed``); a temporary failure stays pending for the next call.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from briefings.deliver import DeliveryReport
-from briefings.editions import editions as all_editions
-from briefings.mail import compose, message_bytes, message_id, sender_address, withdrawal_message
-from briefings.state import now, one_at_a_time, transaction
-from briefings.subscribers import Subscriber, matches
-from briefings.tokens import secret, unsubscribe_path
-from briefings.transports import (
+from briefings.config import Settings
+from briefings.deliver.ledger import DeliveryReport
+from briefings.deliver.mail import (
+    compose,
+    message_bytes,
+    message_id,
+    sender_address,
+    withdrawal_message,
+)
+from briefings.deliver.state import now, one_at_a_time, transaction
+from briefings.deliver.subscribers import Subscriber, matches
+from briefings.deliver.tokens import secret, unsubscribe_path
+from briefings.deliver.transports import (
     PermanentFailure,
     TemporaryFailure,
     Transport,
     Unreachable,
-    transport_from_env,
+    transport_for,
 )
+from briefings.editions import editions as all_editions
 
 if TYPE_CHECKING:
     import sqlite3
@@ -67,19 +73,19 @@ class Notice:
     reader: Subscriber
     data: bytes
     message_id: str
+    sender: str  # the envelope sender
 
 
 def send_notices(  # noqa: PLR0913
-    *, conn: sqlite3.Connection, out: Path, templates: Path | None = None,
-    transport: Transport | None = None, public_url: str | None = None,
-    date: str | None = None, only: Sequence[str] = (), dry_run: bool = False,
-    org: Sequence[str] | None = None,
+    *, conn: sqlite3.Connection, out: Path, settings: Settings | None = None,
+    transport: Transport | None = None, date: str | None = None, only: Sequence[str] = (),
+    dry_run: bool = False,
 ) -> DeliveryReport:
     """Mail every correction and withdrawal not yet mailed (of ``date``, of ``only``).
 
-    ``public_url`` defaults to ``BRIEFINGS_PUBLIC_URL``, as for :func:`deliver`."""
-    if public_url is None:
-        public_url = os.environ.get("BRIEFINGS_PUBLIC_URL") or None
+    ``settings`` give the sender, the public URL, the secret, the desk's domains and,
+    unless ``transport`` is given, where mail goes (as for :func:`deliver`)."""
+    settings = settings or Settings()
     conn.executescript(SCHEMA)
     report = DeliveryReport()
     chosen = [e for e in all_editions(out) if (e.correction or e.withdrawn)
@@ -87,14 +93,14 @@ def send_notices(  # noqa: PLR0913
     if not chosen:
         return report
     with one_at_a_time(conn):
-        notices = [n for e in chosen for n in _notices(conn, e, templates, public_url, org)]
+        notices = [n for e in chosen for n in _notices(conn, e, settings)]
         if dry_run:
             report.planned += [(f"{n.edition.briefing} {n.edition.date} {n.name}", n.reader.address)
                                for n in notices]
             return report
         if not notices:
             return report
-        transport = transport or transport_from_env()
+        transport = transport or transport_for(settings)
         try:
             for notice in notices:
                 if report.stopped:
@@ -106,15 +112,13 @@ def send_notices(  # noqa: PLR0913
     return report
 
 
-def _notices(
-    conn: sqlite3.Connection, edition: Edition, templates: Path | None,
-    public_url: str | None, org: Sequence[str] | None,
-) -> list[Notice]:
+def _notices(conn: sqlite3.Connection, edition: Edition, settings: Settings) -> list[Notice]:
     name = "withdrawal" if edition.withdrawn else f"correction-{edition.correction_number}"
-    key, sender, found = secret(conn), sender_address(), []
-    letter = None if edition.withdrawn else compose(
-        edition, templates=templates, sender=sender, public_url=public_url)
-    for reader, original_id in _readers(conn, edition, name, org):
+    key, sender = secret(conn, configured=settings.secret), sender_address(settings.sender)
+    public_url = settings.public_url.rstrip("/") if settings.public_url else None
+    letter = None if edition.withdrawn else compose(edition, sender=sender, public_url=public_url)
+    found = []
+    for reader, original_id in _readers(conn, edition, name, settings.org_domains):
         path = unsubscribe_path(key, reader)
         if letter is not None:
             own_id = message_id(letter, reader)
@@ -122,16 +126,16 @@ def _notices(
                 continue  # this correction was their first copy
             data = message_bytes(letter, reader, unsubscribe_path=path)
         else:
-            link = f"{public_url.rstrip('/')}{path}" if public_url else None
+            link = f"{public_url}{path}" if public_url else None
             message = withdrawal_message(edition, reader, sender=sender, original_id=original_id,
                                          unsubscribe_url=link)
             own_id, data = message["Message-ID"], message.as_bytes()
-        found.append(Notice(edition, name, reader, data, own_id))
+        found.append(Notice(edition, name, reader, data, own_id, sender.addr_spec))
     return found
 
 
 def _readers(
-    conn: sqlite3.Connection, edition: Edition, name: str, org: Sequence[str] | None,
+    conn: sqlite3.Connection, edition: Edition, name: str, org: Sequence[str],
 ) -> list[tuple[Subscriber, str]]:
     """The readers who got ``edition`` (any version) and still lack this notice, with
     the Message-ID of what they got."""
@@ -143,12 +147,9 @@ def _readers(
         "n.status IN ('sent', 'failed')) ORDER BY s.id",
         (edition.briefing, edition.date, name),
     ).fetchall()
-    from briefings.subscribers import org_domains
-
-    domains = tuple(org) if org is not None else org_domains()
     return [
         (reader, row["got"]) for row in rows
-        if matches(reader := Subscriber.from_row(row), tlp=edition.tlp, topics=(), org=domains,
+        if matches(reader := Subscriber.from_row(row), tlp=edition.tlp, topics=(), org=org,
                    red_readers=edition.red_readers)
     ]
 
@@ -159,7 +160,7 @@ def _send(
     label = f"{notice.edition.briefing} {notice.edition.date} {notice.name}"
     _record(conn, notice, "sending", "")
     try:
-        reply = transport.send(sender=sender_address().addr_spec, recipient=notice.reader.address,
+        reply = transport.send(sender=notice.sender, recipient=notice.reader.address,
                                data=notice.data, name=_file_name(notice))
     except PermanentFailure as exc:
         _record(conn, notice, "failed", exc.reply)

@@ -1,7 +1,7 @@
 """``briefings serve``: the public site, read-only, and the unsubscribe endpoint.
 
 Starlette serves ``OUT/public`` and nothing else (the archive writes there only what
-may be public: see :mod:`briefings.archive`) with ``StaticFiles``: GET and HEAD only,
+may be public: see :mod:`briefings.publish.archive`) with ``StaticFiles``: GET and HEAD only,
 no path outside the folder (``..``, encoded slashes), no symlink out of it, no dot
 file. Edition folders, snapshots, manifests and the state database are never
 reachable. Restricted editions are not offered on the web at all. It also serves the
@@ -19,17 +19,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import jinja2
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from briefings.config import Settings, template_dirs
+from briefings.deliver.state import connect, state_path
+from briefings.deliver.subscribers import Subscriber, address_key, unsubscribe
+from briefings.deliver.tokens import secret, verify
 from briefings.editions import PUBLIC
-from briefings.render import get_env
-from briefings.state import connect, state_path
-from briefings.subscribers import Subscriber, address_key, unsubscribe
-from briefings.tokens import secret, verify
 
 if TYPE_CHECKING:
     import sqlite3
@@ -50,10 +51,16 @@ class _PublicFiles(StaticFiles):
         return path
 
 
-def create_app(*, out: Path, state: Path | None = None, templates: Path | None = None) -> Starlette:
-    """The ASGI app serving ``out`` and the unsubscribe endpoint on ``state``."""
-    state = state if state is not None else state_path(out)
-    env = get_env(templates)
+def create_app(
+    *, out: Path, state: Path | None = None, templates: Path | None = None,
+    secret_key: str | None = None,
+) -> Starlette:
+    """The ASGI app serving ``out`` and the unsubscribe endpoint on ``state``;
+    ``secret_key`` is ``BRIEFINGS_SECRET`` (unset: the database's own)."""
+    state = state_path(state, out=out)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(template_dirs(templates)),
+                             autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     connect(state).close()  # create the database (and its secret) before the first request
 
     def page(state_name: str, status: int, reader: Subscriber | None = None) -> HTMLResponse:
@@ -70,7 +77,7 @@ def create_app(*, out: Path, state: Path | None = None, templates: Path | None =
             return None
         reader = Subscriber.from_row(row)
         token = request.path_params["token"]
-        key = secret(conn)
+        key = secret(conn, configured=secret_key)
         ok = verify(key, subscriber=reader.id, address_key=address_key(reader.address), token=token)
         return reader if ok else None
 
@@ -104,10 +111,14 @@ def create_app(*, out: Path, state: Path | None = None, templates: Path | None =
     return Starlette(routes=routes)
 
 
-def serve(*, out: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(
+    *, out: Path, host: str = "127.0.0.1", port: int = 8000, settings: Settings | None = None,
+) -> None:
     """Serve until interrupted."""
     import uvicorn
 
+    settings = settings or Settings()
     (out / PUBLIC).mkdir(parents=True, exist_ok=True)
-    uvicorn.run(create_app(out=out), host=host, port=port, log_level="info", server_header=False,
+    app = create_app(out=out, state=settings.state, secret_key=settings.secret)
+    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False,
                 access_log=False)  # access lines would log unsubscribe tokens

@@ -13,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from briefings.config import Settings
+from briefings.deliver.schedule import Slot, latest_slot
+from briefings.deliver.state import connect, one_at_a_time, transaction
+from briefings.deliver.state import now as timestamp
 from briefings.errors import UserError
-from briefings.schedule import Slot, latest_slot
-from briefings.state import connect, one_at_a_time, transaction
-from briefings.state import now as timestamp
 
 if TYPE_CHECKING:
     import sqlite3
@@ -52,12 +53,14 @@ def run_due(  # noqa: PLR0913
     now: datetime,
     jobs: int | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    settings: Settings | None = None,
 ) -> RunReport:
     """Build and deliver every briefing whose latest slot at ``now`` is not yet handled."""
-    from briefings.load import load
+    from briefings.publish.load import load
 
+    settings = settings or Settings()
     kb = load(seeds)
-    conn = connect(out=out)
+    conn = connect(settings.state, out=out)
     report = RunReport()
     with one_at_a_time(conn):
         for briefing in kb["briefings"].values():
@@ -71,25 +74,25 @@ def run_due(  # noqa: PLR0913
             try:
                 status, detail = _run_slot(conn, slot, briefing.on_unchanged, seeds=seeds,
                                            templates=templates, out=out, jobs=jobs,
-                                           progress=progress, now=now)
+                                           progress=progress, now=now, settings=settings)
             except UserError as exc:
-                status, detail = "failed", exc.format_message()
+                status, detail = "failed", exc.message
             except Exception as exc:  # noqa: BLE001 - one briefing must not stop the others
                 status, detail = "failed", f"{type(exc).__name__}: {exc}"
             _record(conn, slot, status, detail)
             report.outcomes.append(SlotOutcome(briefing.id, slot.key, status, detail))
-        report.outcomes.extend(_notices(conn, out=out, templates=templates))
+        report.outcomes.extend(_notices(conn, out=out, settings=settings))
     return report
 
 
-def _notices(conn: sqlite3.Connection, *, out: Path, templates: Path | None) -> list[SlotOutcome]:
+def _notices(conn: sqlite3.Connection, *, out: Path, settings: Settings) -> list[SlotOutcome]:
     """Corrections and withdrawals not yet mailed: one outcome, if there were any."""
-    from briefings.notices import send_notices
+    from briefings.deliver.notices import send_notices
 
     try:
-        sent = send_notices(conn=conn, out=out, templates=templates)
+        sent = send_notices(conn=conn, out=out, settings=settings)
     except UserError as exc:
-        return [SlotOutcome("notices", "", "failed", exc.format_message())]
+        return [SlotOutcome("notices", "", "failed", exc.message)]
     if not (sent.sent or sent.failed or sent.deferred):
         return []
     status = "done" if sent.ok else "failed"
@@ -99,19 +102,18 @@ def _notices(conn: sqlite3.Connection, *, out: Path, templates: Path | None) -> 
 def _run_slot(  # noqa: PLR0913
     conn: sqlite3.Connection, slot: Slot, on_unchanged: str, *, seeds: Path,
     templates: Path | None, out: Path, jobs: int | None,
-    progress: Callable[[str, int, int], None] | None, now: datetime,
+    progress: Callable[[str, int, int], None] | None, now: datetime, settings: Settings,
 ) -> tuple[str, str]:
-    from briefings.build import build
-    from briefings.deliver import deliver
+    from briefings.deliver.ledger import deliver
+    from briefings.deliver.subscribers import withheld
     from briefings.editions import current_edition, edition_folder, previous_edition
-    from briefings.issuing import Refused
-    from briefings.state import state_path
-    from briefings.subscribers import withheld
+    from briefings.publish.build import build
+    from briefings.publish.issuing import Refused
 
     kept = ""
     try:
         build(seeds=seeds, templates=templates, out=out, date=slot.date, only=[slot.briefing],
-              jobs=jobs, progress=progress, state=state_path(out), now=now)
+              jobs=jobs, progress=progress, now=now, settings=settings)
     except Refused as exc:
         if not exc.kept:
             raise
@@ -125,8 +127,8 @@ def _run_slot(  # noqa: PLR0913
     label = f"edition {edition.number} of {edition.date}{kept}"
     if on_unchanged == "skip" and earlier and earlier.digest == edition.digest:
         return "unchanged", f"{label}: unchanged since {earlier.date}, not sent"
-    delivery = deliver(conn=conn, editions=[edition], templates=templates)
-    why = withheld(tlp=edition.tlp, red_readers=edition.red_readers)
+    delivery = deliver(conn=conn, editions=[edition], settings=settings)
+    why = withheld(tlp=edition.tlp, red_readers=edition.red_readers, org=settings.org_domains)
     detail = f"{label}: {delivery.summary()}" + (f"; {why}" if why else "")
     return ("done" if delivery.ok else "failed"), detail
 

@@ -14,28 +14,33 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
 from briefings import __version__
-from briefings.archive import write_archive
+from briefings.config import Settings
 from briefings.editions import (
+    EMAIL_HTML,
+    EMAIL_TEXT,
     SNAPSHOT,
     Edition,
     current_edition,
     edition_folder,
     pdf_name,
-    previous_edition,
-    public_levels,
     read_record,
     write_edition,
     write_record,
 )
 from briefings.errors import UserError
+from briefings.publish.archive import write_archive
+from briefings.publish.render import (
+    get_env,
+    note_context,
+    render_note,
+    template_dirs,
+    templates_digest,
+)
 from briefings.reader import yaml_files
-from briefings.render import get_env, note_context, render_note, template_dirs, templates_digest
 
 if TYPE_CHECKING:
-    from briefings.figures import Figure, FigureImage
-    from briefings.issuing import Rules
-    from briefings.load import KnowledgeBase
-    from briefings.scope import Slice
+    from briefings.publish.figures import Figure, FigureImage
+    from briefings.publish.load import KnowledgeBase
 
 
 @dataclass
@@ -59,6 +64,9 @@ class _Pending:
     snapshot: bytes
     title: str
     tlp: str
+    topics: list[str]
+    summary: str
+    email: dict[str, bytes]
     changes: list[str] | None
     digest: str
     since: dict[str, object] | None
@@ -82,6 +90,7 @@ def build(  # noqa: PLR0913
     now: datetime | None = None,
     correct: str | None = None,
     backdate: bool = False,
+    settings: Settings | None = None,
 ) -> BuildReport:
     """Build the edition of ``date`` of each briefing (or of those in ``only``).
 
@@ -91,30 +100,31 @@ def build(  # noqa: PLR0913
     ``figures=False`` leaves the figures out: text-only editions. The rules of
     :mod:`briefings.issuing` apply: no date after ``now``, no new edition before the
     latest unless ``backdate``, and an edition delivered (per the ledger in ``state``;
-    default ``BRIEFINGS_STATE``) changes only as a correction, when ``correct`` says why.
+    default ``settings.state``) changes only as a correction, when ``correct`` says why.
+    ``settings`` also give the public URL (web links in the email, the feed), what may
+    be public, and ``SOURCE_DATE_EPOCH``.
     """
-    from briefings.issuing import Rules, check_why, latest_today, today
+    from briefings.publish.issuing import Rules, check_why, latest_today, today
 
+    settings = settings or Settings()
     now = now or datetime.now(UTC)
     asked, date = date, date or today(now, read_record(out).get("zones") or ["UTC"])
     if date > latest_today(now):
         raise UserError(f"{date} is in the future: an edition cannot be dated later than today")
-    rules = Rules(out=out, date=date, state=_ledger(state), now=now, force=force,
+    rules = Rules(out=out, date=date, state=state or settings.state, now=now, force=force,
                   correct=check_why(correct) if correct is not None else None,
                   backdate=backdate)
     tdigest = templates_digest(templates)
-    levels = public_levels()
-    digest = hashlib.sha256(f"{tdigest}|{__version__}|{levels}".encode())
-    for path in yaml_files(seeds):
-        digest.update(f"{path.relative_to(seeds)}\0".encode() + path.read_bytes() + b"\0")
-    fingerprint = digest.hexdigest()
+    levels = settings.public_levels
+    fingerprint = _fingerprint(seeds, f"{tdigest}|{__version__}|{levels}")
     if not force and not correct and (done := _unchanged(out, fingerprint, date, only)):
         return BuildReport(skipped=done)
 
-    from briefings import figures as drawing
-    from briefings.changes import describe_changes
-    from briefings.load import load
-    from briefings.mail import render_email
+    from briefings.publish import drawing
+    from briefings.publish.changes import describe_changes
+    from briefings.publish.email_parts import render_email
+    from briefings.publish.load import load
+    from briefings.publish.plan import plan_editions
 
     kb = load(seeds)
     wanted = _wanted(kb, only)
@@ -124,8 +134,9 @@ def build(  # noqa: PLR0913
     rules.check_dates([kb["briefings"][b] for b in wanted])
     env = get_env(templates)
     report = BuildReport()
-    built_at = build_time()
-    plans = _plan(kb, wanted, rules=rules, tdigest=tdigest, report=report, built=built_at)
+    built_at = build_time(settings.source_date_epoch)
+    plans, report.notes, report.skipped = plan_editions(kb, wanted, rules=rules, tdigest=tdigest,
+                                                        built=built_at)
     pending: list[_Pending] = []
     with _Printer(jobs=jobs, total=len(plans), asset_dirs=template_dirs(templates),
                   progress=progress) as printer:
@@ -139,13 +150,15 @@ def build(  # noqa: PLR0913
             html = {m: render_note(env, replace(context, medium=m)) for m in ("web", "print")}
             printer.submit(briefing_id, html["print"])  # prints while the next is prepared
             since = {"date": previous[0].date, "number": previous[0].number} if previous else None
-            render_email(part, date=date, number=number, changes=changes, since=since,
-                         templates=templates, public_url=None, figures=drawn,
-                         correction=correction)  # too large?
+            public = part.briefing.tlp in settings.public_levels  # else no web link
+            email = render_email(part, env=env, date=date, number=number, changes=changes,
+                                 since=since, figures=drawn, correction=correction,
+                                 public_url=settings.public_url if public else None)
             snapshot = json.dumps(part.to_json(), indent=1, ensure_ascii=False, sort_keys=True)
             pending.append(_Pending(
                 briefing_id, number, inputs, html["web"], html["print"], snapshot.encode(),
-                part.briefing.title, part.briefing.tlp, changes, part.digest(), since, drawn,
+                part.briefing.title, part.briefing.tlp, list(part.briefing.topics or ()),
+                part.briefing.bluf, email, changes, part.digest(), since, drawn,
                 part.briefing.red_readers, correction,
             ))
         images: dict[str, tuple[FigureImage, ...]] = {}
@@ -166,6 +179,7 @@ def build(  # noqa: PLR0913
                 "index.html": item.web.encode(),
                 pdf_name(item.briefing, date, number): pdf,  # type: ignore[arg-type]
                 SNAPSHOT: item.snapshot,
+                **item.email,
                 **{image.filename: image.png for image in images[item.briefing]},
             },
             manifest={
@@ -174,70 +188,26 @@ def build(  # noqa: PLR0913
                 "changes": item.changes, "slice": item.digest, "since": item.since,
                 "figures": [image.record() for image in images[item.briefing]],
                 "red_readers": list(item.red_readers), "correction": item.correction,
+                "topics": item.topics, "summary": item.summary,
+                "email": {"html": EMAIL_HTML, "text": EMAIL_TEXT},
             },
         )
         report.built.append(edition)
         report.pages += pages
         report.bytes += sum(edition.files.values())
-    write_archive(env, out, levels=levels)  # also when only what may be public changed
+    write_archive(env, out, levels=levels, public_url=settings.public_url)  # also: levels changed
     write_record(out, {"fingerprint": fingerprint, "date": date, "zones": zones, "briefings": {
         b: current_edition(edition_folder(out, b, date)).inputs for b in wanted  # type: ignore[union-attr]
     }} if not only and not rules.backdate else {})
     return report
 
 
-def _ledger(state: Path | None) -> Path | None:
-    """The state database whose ledger says what was delivered (BRIEFINGS_STATE)."""
-    if state is not None:
-        return state
-    from briefings.state import state_path
-
-    return state_path()
-
-
-def _snapshot(edition: Edition) -> Slice | None:
-    from briefings.scope import Slice
-
-    try:
-        data = json.loads((edition.folder / SNAPSHOT).read_text(encoding="utf-8"))
-        return Slice.from_json(data)
-    except (OSError, ValueError):
-        return None
-
-
-def _plan(  # noqa: PLR0913
-    kb: KnowledgeBase, wanted: list[str], *, rules: Rules, tdigest: str, report: BuildReport,
-    built: str,
-) -> list[tuple]:
-    """What to build for each briefing in ``wanted``, by the rules; every refusal at once."""
-    from briefings.changes import describe_changes
-    from briefings.issuing import correction_record
-    from briefings.scope import take_slice
-
-    plans, steps = [], []
-    for briefing_id in wanted:
-        part = take_slice(kb, briefing_id)
-        previous = _previous(rules.out, briefing_id, rules.date)
-        since = previous[0].digest if previous else ""
-        red = ",".join(part.briefing.red_readers)
-        inputs = hashlib.sha256(
-            f"{part.digest()}|{since}|{tdigest}|{__version__}|{red}".encode()
-        ).hexdigest()
-        step = rules.step(briefing_id, digest=part.digest(), inputs=inputs)
-        steps.append(step)
-        report.notes.extend([step.note] if step.note else [])
-        if step.skip:
-            report.skipped.append(briefing_id)
-            continue
-        correction = None
-        if step.correction and step.original and rules.correct:
-            before = _snapshot(step.original)
-            corrected = describe_changes(before, part) if before else []
-            correction = correction_record(step, why=rules.correct, corrected=corrected,
-                                           built=built)
-        plans.append((briefing_id, part, previous, inputs, step.number, correction))
-    rules.finish(steps)
-    return plans
+def _fingerprint(seeds: Path, tools: str) -> str:
+    """A hash of every file of the knowledge base, and of ``tools`` (templates, ...)."""
+    digest = hashlib.sha256(tools.encode())
+    for path in yaml_files(seeds):
+        digest.update(f"{path.relative_to(seeds)}\0".encode() + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def _unchanged(out: Path, fingerprint: str, date: str, only: Sequence[str]) -> list[str]:
@@ -266,18 +236,9 @@ def _wanted(kb: KnowledgeBase, only: Sequence[str]) -> list[str]:
     return list(only) or list(known)
 
 
-def _previous(out: Path, briefing: str, date: str) -> tuple[Edition, Slice] | None:
-    """The latest edition before ``date`` and the slice it was built from."""
-    edition = previous_edition(out, briefing, date)
-    if edition is None:
-        return None
-    part = _snapshot(edition)
-    return (edition, part) if part else None  # unreadable: report this edition as a first
-
-
 def _in_worker(name: str, *args: object, **kwargs: object) -> object:
-    """Call ``briefings.pdf.<name>`` in a worker: only workers import WeasyPrint."""
-    from briefings import pdf
+    """Call ``briefings.publish.pdf.<name>`` in a worker: only workers import WeasyPrint."""
+    from briefings.publish import pdf
 
     return getattr(pdf, name)(*args, **kwargs)
 
@@ -336,9 +297,8 @@ class _Printer:
             self.pool.shutdown(wait=True, cancel_futures=kind is not None)
 
 
-def build_time() -> str:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
+def build_time(epoch: int | None) -> str:
+    moment = datetime.fromtimestamp(epoch, UTC) if epoch is not None else datetime.now(UTC)
     return moment.replace(microsecond=0).isoformat()
 
 

@@ -3,7 +3,7 @@
 The edition's files stay as they are (readers got them; the desk keeps them); a
 ``withdrawn.json`` beside them says why and when. The archive and the feed mark it
 withdrawn, the public site drops its page and PDF, the delivery side sends it to
-nobody else and tells the readers who got it (:mod:`briefings.notices`).
+nobody else and tells the readers who got it (:mod:`briefings.deliver.notices`).
 """
 
 from __future__ import annotations
@@ -11,18 +11,24 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from briefings.archive import write_archive
+from briefings.config import Settings
 from briefings.editions import Edition, current_edition, edition_folder, withdraw_edition
 from briefings.errors import UserError
-from briefings.issuing import check_why
-from briefings.render import get_env
+from briefings.publish.archive import write_archive
+from briefings.publish.issuing import check_why
+from briefings.publish.render import get_env
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 
-def withdraw(*, out: Path, templates: Path | None, briefing: str, date: str, why: str) -> Edition:
-    """Withdraw the edition of ``briefing`` of ``date``; the edition, now marked."""
+def withdraw(  # noqa: PLR0913
+    *, out: Path, templates: Path | None, briefing: str, date: str, why: str,
+    settings: Settings | None = None,
+) -> Edition:
+    """Withdraw the edition of ``briefing`` of ``date``; the edition, now marked.
+    ``settings`` say what may be public and the public URL (for the feed)."""
+    settings = settings or Settings()
     why = check_why(why)
     edition = current_edition(edition_folder(out, briefing, date))
     if edition is None:
@@ -32,7 +38,8 @@ def withdraw(*, out: Path, templates: Path | None, briefing: str, date: str, why
                         f"{edition.withdrawn.get('when', '?')}: {edition.withdrawn.get('why', '')}")
     when = datetime.now(UTC).replace(microsecond=0).isoformat()
     withdraw_edition(edition, why=why, when=when)
-    write_archive(get_env(templates), out)
+    write_archive(get_env(templates), out, levels=settings.public_levels,
+                  public_url=settings.public_url)
     marked = current_edition(edition.folder.parent if edition.correction else edition.folder)
     assert marked is not None
     return marked

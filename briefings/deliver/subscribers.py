@@ -21,16 +21,15 @@ without topics matches every subscriber). TLP 2.0 is more than a ladder:
 from __future__ import annotations
 
 import csv
-import os
 import re
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from briefings.deliver.state import now, transaction
 from briefings.errors import UserError
 from briefings.model import TLP_LEVELS
-from briefings.state import now, transaction
 
 _LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
@@ -230,12 +229,6 @@ def unsubscribe(conn: sqlite3.Connection, *, subscriber: int) -> Subscriber | No
     return Subscriber.from_row(row) if row else None
 
 
-def org_domains(setting: str | None = None) -> tuple[str, ...]:
-    """The desk's own email domains: ``BRIEFINGS_ORG_DOMAINS`` (or ``setting``)."""
-    value = setting if setting is not None else os.environ.get("BRIEFINGS_ORG_DOMAINS", "")
-    return tuple(d.strip().lstrip("@").lower() for d in value.split(",") if d.strip())
-
-
 def in_organisation(address: str, domains: Iterable[str]) -> bool:
     """Whether ``address`` is at one of ``domains`` (or a subdomain of one)."""
     domain = address.rpartition("@")[2].lower()
@@ -264,22 +257,19 @@ def matches(
 
 def recipients(
     conn: sqlite3.Connection, *, tlp: str, topics: Iterable[str],
-    red_readers: Iterable[str] = (), org: Iterable[str] | None = None,
+    red_readers: Iterable[str] = (), org: Iterable[str] = (),
 ) -> list[Subscriber]:
-    """The active subscribers who should get an edition, in the order they subscribed.
-
-    ``org`` defaults to ``BRIEFINGS_ORG_DOMAINS``."""
-    wanted, named = tuple(topics), tuple(red_readers)
-    domains = tuple(org) if org is not None else org_domains()
+    """The active subscribers who should get an edition, in the order they subscribed;
+    ``org`` are the desk's domains (``Settings.org_domains``)."""
+    wanted, named, domains = tuple(topics), tuple(red_readers), tuple(org)
     rows = conn.execute("SELECT * FROM subscribers WHERE status = 'active' ORDER BY id")
     return [s for s in map(Subscriber.from_row, rows)
             if matches(s, tlp=tlp, topics=wanted, org=domains, red_readers=named)]
 
 
-def withheld(*, tlp: str, red_readers: Iterable[str] = (), org: Iterable[str] | None = None) -> str:
+def withheld(*, tlp: str, red_readers: Iterable[str] = (), org: Iterable[str] = ()) -> str:
     """Why nobody at all may get an edition marked ``tlp`` ("" when someone may)."""
-    domains = tuple(org) if org is not None else org_domains()
-    if tlp == "amber+strict" and not domains:
+    if tlp == "amber+strict" and not tuple(org):
         return ("TLP:AMBER+STRICT goes only to readers in the desk's own organisation, and "
                 "BRIEFINGS_ORG_DOMAINS (its email domains) is not set: sent to nobody")
     if tlp == "red" and not tuple(red_readers):
