@@ -155,7 +155,8 @@ def build(  # noqa: PLR0913
         click.echo(f"built {edition.html.parent}/ (edition {edition.number}{kind})")
     click.echo(
         f"{len(report.built)} built, {len(report.skipped)} unchanged and skipped, "
-        f"{report.pages} pages, {report.bytes:,} bytes -> {out}/index.html"
+        f"{report.pages} pages, {report.bytes:,} bytes -> {out}/index.html "
+        f"(public site: {out}/public/)"
     )
 
 
