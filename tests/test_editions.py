@@ -23,9 +23,10 @@ from mail_helpers import DATE
 from briefings.cli.main import cli
 from briefings.config import Settings
 from briefings.deliver.ledger import deliver, pick_editions
+from briefings.deliver.mail import compose, message_bytes, message_for
 from briefings.deliver.notices import send_notices
 from briefings.deliver.state import connect
-from briefings.deliver.subscribers import add
+from briefings.deliver.subscribers import add, listing
 from briefings.deliver.transports import OutboxTransport
 from briefings.editions import current_edition, edition_folder, editions
 from briefings.errors import UserError
@@ -122,6 +123,8 @@ def test_a_changed_delivered_edition_is_refused_then_corrected_for_exactly_its_r
     for address, mail in by_reader.items():
         assert "Correction" in mail["Subject"]
         assert mail["Message-ID"] != originals.get(address, {}).get("Message-ID")
+        if address in originals:  # it answers the message it corrects
+            assert mail["In-Reply-To"] == originals[address]["Message-ID"]
         text = mail.get_body(("plain",)).get_content()
         assert "The levy rate was 25%, not 15%." in text
         web = f"https://desk.example.org/{B}/{DATE}/correction-1/index.html"
@@ -129,9 +132,18 @@ def test_a_changed_delivered_edition_is_refused_then_corrected_for_exactly_its_r
         assert mail["List-Unsubscribe"].strip().startswith("<https://desk.example.org/unsub")
     attachment = next(by_reader["ann@example.org"].iter_attachments())
     assert attachment.get_filename() == fixed.pdf.name
+    _fast_path_agrees(fixed, next(s for s in listing(conn) if s.address == "ann@example.org"))
     assert _send(out, box, INTRANET) == [], "a second send mails nothing"
 
     _marked_corrected(out, why="The levy rate was 25%, not 15%.")
+
+
+def _fast_path_agrees(edition, reader) -> None:
+    """A correction's message (its In-Reply-To too) is the same by either path."""
+    letter, when = compose(edition), datetime(2024, 4, 2, tzinfo=UTC)
+    expected = message_for(letter, reader, unsubscribe_path="/u", when=when)
+    assert expected["In-Reply-To"]
+    assert message_bytes(letter, reader, unsubscribe_path="/u", when=when) == expected.as_bytes()
 
 
 def _marked_corrected(out: Path, *, why: str) -> None:

@@ -125,10 +125,13 @@ def _letter_without_parts(edition: Edition) -> tuple[str, str]:
     return html, text
 
 
-def message_id(letter: Letter, reader: Subscriber) -> str:
-    """A Message-ID derived from the edition and the reader: the same on a resend."""
+def message_id(letter: Letter, reader: Subscriber, *, correction: int | None = None) -> str:
+    """A Message-ID derived from the edition and the reader: the same on a resend.
+
+    Each correction has its own; ``correction=0`` gives the original's."""
     edition = letter.edition
-    version = f".c{edition.correction_number}" if edition.correction else ""  # short: unfolded
+    number = edition.correction_number if correction is None else correction
+    version = f".c{number}" if number else ""  # short: kept on one header line
     seed = f"{edition.briefing}|{edition.date}{version}|{address_key(reader.address)}"
     digest = hashlib.sha256(seed.encode()).hexdigest()[:20]
     return f"<{edition.briefing}.{edition.date}{version}.{digest}@{letter.sender.domain}>"
@@ -200,7 +203,8 @@ def _frame(letter: Letter) -> Frame:
     return Frame(headers, (before_text, before_html, before_pdf, after_pdf))
 
 
-_PER_READER = frozenset({"To", "Date", "Message-ID", "List-Unsubscribe"})
+_PER_READER = frozenset(
+    {"To", "Date", "Message-ID", "List-Unsubscribe", "In-Reply-To", "References"})
 
 
 def _fold(name: str, value: object) -> bytes:
@@ -216,12 +220,15 @@ def _base64_text(text: str) -> bytes:
 def _reader_headers(
     letter: Letter, reader: Subscriber, link: str | None, when: datetime | None
 ) -> dict[str, object]:
-    return {
+    values: dict[str, object] = {
         "To": Address(display_name=reader.name, addr_spec=check_address(reader.address)),
         "Date": email.utils.format_datetime(when or datetime.now(UTC)),
         "Message-ID": message_id(letter, reader),
         "List-Unsubscribe": f"<{link}>, <{letter.mailto}>" if link else f"<{letter.mailto}>",
     }
+    if letter.edition.correction:  # a correction answers the edition it corrects
+        values["In-Reply-To"] = values["References"] = message_id(letter, reader, correction=0)
+    return values
 
 
 def _message(
@@ -234,6 +241,9 @@ def _message(
     message["Subject"] = letter.subject
     message["Date"] = values["Date"]
     message["Message-ID"] = values["Message-ID"]
+    for name in ("In-Reply-To", "References"):
+        if name in values:
+            message[name] = values[name]
     message["List-Id"] = f"<{letter.edition.briefing}.{letter.sender.domain}>"
     message["List-Unsubscribe"] = values["List-Unsubscribe"]
     if link:
