@@ -114,11 +114,14 @@ def send_notices(  # noqa: PLR0913
 
 def _notices(conn: sqlite3.Connection, edition: Edition, settings: Settings) -> list[Notice]:
     name = "withdrawal" if edition.withdrawn else f"correction-{edition.correction_number}"
+    readers = _readers(conn, edition, name, settings.org_domains)
+    if not readers:
+        return []  # all told already: nothing to compose
     key, sender = secret(conn, configured=settings.secret), sender_address(settings.sender)
     public_url = settings.public_url.rstrip("/") if settings.public_url else None
     letter = None if edition.withdrawn else compose(edition, sender=sender, public_url=public_url)
     found = []
-    for reader, original_id in _readers(conn, edition, name, settings.org_domains):
+    for reader, original_id in readers:
         path = unsubscribe_path(key, reader)
         if letter is not None:
             own_id = message_id(letter, reader)
