@@ -3,7 +3,7 @@ between the wings: publish writes an edition folder and its manifest, deliver
 reads them and never re-derives anything.
 
 ```
-OUT/index.html                         the archive: every edition
+OUT/index.html                         the desk's archive: every edition (private)
 OUT/<briefing>/<date>/index.html       the web edition
 OUT/<briefing>/<date>/<id>-<date>.pdf  the PDF
 OUT/<briefing>/<date>/figure-*.png     the figures as PNG, for the email
@@ -137,12 +137,6 @@ def content_id(name: str, edition_id: str) -> str:
     """``figure-NAME.EDITION@briefings.invalid``: unique per figure and edition (RFC 2392)."""
     safe = re.sub(r"[^A-Za-z0-9.-]", "-", edition_id)
     return f"figure-{name}.{safe}@briefings.invalid"
-
-
-def is_public(edition: Edition, levels: tuple[str, ...]) -> bool:
-    """Whether ``edition`` belongs on the public site: its TLP is one of ``levels``
-    (``Settings.public_levels``), and it has not been withdrawn."""
-    return edition.tlp in levels and not edition.withdrawn
 
 
 def pdf_name(briefing: str, date: str, correction: int = 0) -> str:

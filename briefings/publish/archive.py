@@ -31,7 +31,6 @@ from briefings.editions import (
     Edition,
     corrections,
     editions,
-    is_public,
     read_edition,
     replace_folder,
     write_file,
@@ -56,9 +55,8 @@ def write_archive(
     try:
         site.chmod(0o755)
         shown = [e for e in every if e.tlp in levels]
-        for edition in shown:
-            if is_public(edition, levels):
-                _copy_edition(out, site, edition, levels)
+        for edition in (e for e in shown if not e.withdrawn):  # withdrawn: listed, not copied
+            _copy_edition(out, site, edition, levels)
         shelves = _shelves(out, shown, levels=levels)
         _write_pages(env, site, shelves, public=True, feed=FEED, levels=levels)
         write_file(site / FEED, atom_feed(shelves, levels=levels, public_url=public_url))
