@@ -260,6 +260,10 @@ def test_a_withdrawn_edition_is_marked_and_its_readers_told(
     assert entry.findtext(f"{ATOM}title").startswith("Withdrawn: ")
 
     add(conn, address="bob@example.org", tlp="green")  # joins after: never gets it
+    dry = runner.invoke(cli, ["send", "--out", str(out), "--dry-run"])
+    assert "withdrawn (Issued with the wrong scope.): sent to nobody" in dry.output
+    assert f"would send {B} {DATE} withdrawal -> ann@example.org" in dry.output
+    assert "bob@example.org" not in dry.output
     [notice] = _send(out, box)
     assert notice["To"].addresses[0].addr_spec == "ann@example.org"
     assert "Withdrawn" in notice["Subject"]

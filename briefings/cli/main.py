@@ -258,6 +258,8 @@ def send(
                            dry_run=dry_run)
     for edition in chosen:
         why = withheld(tlp=edition.tlp, red_readers=edition.red_readers, org=settings.org_domains)
+        if edition.withdrawn:
+            why = f"withdrawn ({edition.withdrawn.get('why', '')}): sent to nobody"
         if why:
             click.echo(f"{edition.briefing} {edition.date}: {why}", err=True)
     for label, address in report.planned + notices.planned:
