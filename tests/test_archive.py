@@ -125,5 +125,6 @@ def test_a_public_setting_made_stricter_takes_green_off_the_site(tmp_path, sampl
     assert report.built == [], "nothing to rebuild"
     assert not page.exists()
     assert "river-dispute" not in (out / "public" / "index.html").read_text()
+    assert not (out / "feed.xml").exists(), "the feed lives in public/ only"
     assert sorted(p.name for p in out.iterdir()) == [
         ".last-build.json", "index.html", "public", "river-dispute"], "no temporary left"

@@ -61,6 +61,7 @@ def write_archive(
         _write_pages(env, site, shelves, public=True, feed=FEED, levels=levels)
         write_file(site / FEED, atom_feed(shelves, levels=levels, public_url=public_url))
         replace_folder(site, out / PUBLIC)
+        (out / FEED).unlink(missing_ok=True)  # where older versions wrote the feed
     except BaseException:
         shutil.rmtree(site, ignore_errors=True)
         raise
