@@ -156,6 +156,11 @@ def _marked_corrected(out: Path, *, why: str) -> None:
     assert site / B / DATE / "correction-1" / "index.html" in targets
     assert site / B / DATE / "index.html" in targets, "the original stays readable"
     assert all(t.is_file() for t in targets)
+    original = site / B / DATE / "index.html"  # readers' old links lead to the correction
+    notice = BeautifulSoup(original.read_text(), "html.parser").select_one("body > .correction")
+    assert why in notice.get_text(" ", strip=True)
+    assert (original.parent / notice.a["href"]).resolve() == site / B / DATE / "correction-1" / (
+        "index.html")
     feed = ET.fromstring((out / "public" / "feed.xml").read_bytes())  # noqa: S314 - ours
     [entry] = feed.findall(f"{ATOM}entry")
     assert entry.findtext(f"{ATOM}title").startswith("Correction: ")

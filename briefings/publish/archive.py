@@ -26,6 +26,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from markupsafe import Markup
+
 from briefings.editions import (
     PUBLIC,
     Edition,
@@ -118,6 +120,24 @@ def _copy_edition(out: Path, site: Path, edition: Edition, levels: tuple[str, ..
                 os.link(source, target / source.name)
             except OSError:
                 shutil.copyfile(source, target / source.name)
+        if version is not edition and edition.correction:  # superseded: its page says so
+            page = target / version.html.name
+            page.unlink()
+            page.write_text(_superseded(version.html.read_text(encoding="utf-8"), edition,
+                                        back="../" * (version.path.count("/") - 2)),
+                            encoding="utf-8")
+
+
+def _superseded(html: str, latest: Edition, *, back: str) -> str:
+    """``html`` (an earlier version's web page) with a notice at the top of its body
+    pointing to ``latest``, the correction that replaces it."""
+    link = f"{back}correction-{latest.correction_number}/index.html"
+    notice = Markup(
+        '<p class="correction" role="note"><strong>This edition was corrected</strong>: '
+        '{why} <a href="{link}">Read the corrected edition</a>.</p>'
+    ).format(why=latest.correction["why"] if latest.correction else "", link=link)
+    head, body, rest = html.partition("<body>")
+    return f"{head}{body}\n{notice}{rest}" if body else html
 
 
 def atom_feed(
