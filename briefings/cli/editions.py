@@ -1,13 +1,60 @@
-"""``briefings withdraw``: an edition issued in error, marked and its readers told."""
+"""Editions on the command line: what a build did, ``briefings withdraw``, and the
+corrections and withdrawal notices that ``send`` mails beside the editions."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from briefings.cli import current_settings
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from briefings.config import Settings
+    from briefings.deliver.report import DeliveryReport
+    from briefings.editions import Edition
+    from briefings.publish.build import BuildReport
+
+
+def show_build(report: BuildReport, out: Path) -> None:
+    """The notes, each edition written (a correction says so), and the counts."""
+    for note in report.notes:
+        click.echo(note)
+    for edition in report.built:
+        kind = f", correction {edition.correction_number}" if edition.correction else ""
+        click.echo(f"built {edition.html.parent}/ (edition {edition.number}{kind})")
+    click.echo(
+        f"{len(report.built)} built, {len(report.skipped)} unchanged and skipped, "
+        f"{report.pages} pages, {report.bytes:,} bytes -> {out}/index.html "
+        f"(public site: {out}/public/)"
+    )
+
+
+def send_notices(  # noqa: PLR0913
+    *, conn: sqlite3.Connection, out: Path, settings: Settings, chosen: Sequence[Edition],
+    date: str | None, only: Sequence[str], dry_run: bool,
+) -> DeliveryReport:
+    """Mail the corrections and withdrawal notices due (of ``date``, of ``only``), and
+    say why any of the ``chosen`` editions goes to nobody."""
+    from briefings.deliver.notices import send_notices as send
+    from briefings.deliver.routing import withheld
+
+    notices = send(conn=conn, out=out, settings=settings, date=date, only=only,
+                   dry_run=dry_run)
+    for edition in chosen:
+        why = withheld(tlp=edition.tlp, red_readers=edition.red_readers, org=settings.org_domains)
+        if edition.withdrawn:
+            why = f"withdrawn ({edition.withdrawn.get('why', '')}): sent to nobody"
+        if why:
+            click.echo(f"{edition.briefing} {edition.date}: {why}", err=True)
+    for item in notices.undelivered:
+        click.echo(str(item), err=True)
+    return notices
 
 
 @click.command()

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from briefings.config import Settings
-from briefings.deliver.ledger import DeliveryReport
 from briefings.deliver.mail import (
     compose,
     message_bytes,
@@ -29,8 +28,10 @@ from briefings.deliver.mail import (
     sender_address,
     withdrawal_message,
 )
+from briefings.deliver.report import DeliveryReport
+from briefings.deliver.routing import matches
 from briefings.deliver.state import now, one_at_a_time, transaction
-from briefings.deliver.subscribers import Subscriber, matches
+from briefings.deliver.subscribers import Subscriber
 from briefings.deliver.tokens import secret, unsubscribe_path
 from briefings.deliver.transports import (
     PermanentFailure,
@@ -104,7 +105,7 @@ def send_notices(  # noqa: PLR0913
         try:
             for notice in notices:
                 if report.stopped:
-                    report.deferred += 1
+                    report.add(_label(notice), "pending", notice.reader.address, report.stopped)
                     continue
                 _send(conn, transport, notice, report)
         finally:
@@ -160,25 +161,27 @@ def _readers(
 def _send(
     conn: sqlite3.Connection, transport: Transport, notice: Notice, report: DeliveryReport,
 ) -> None:
-    label = f"{notice.edition.briefing} {notice.edition.date} {notice.name}"
+    label, address = _label(notice), notice.reader.address
     _record(conn, notice, "sending", "")
     try:
-        reply = transport.send(sender=notice.sender, recipient=notice.reader.address,
-                               data=notice.data, name=_file_name(notice))
+        reply = transport.send(sender=notice.sender, recipient=address, data=notice.data,
+                               name=_file_name(notice))
     except PermanentFailure as exc:
         _record(conn, notice, "failed", exc.reply)
-        report.failed += 1
-        report.problems.append(f"{label} -> {notice.reader.address}: failed: {exc.reply}")
+        report.add(label, "failed", address, exc.reply)
         return
-    except TemporaryFailure as exc:
+    except TemporaryFailure as exc:  # pending: the next send or run tries again
         _record(conn, notice, "pending", exc.reply)
-        report.deferred += 1
-        report.problems.append(f"{label} -> {notice.reader.address}: deferred: {exc.reply}")
+        report.add(label, "pending", address, exc.reply)
         if isinstance(exc, Unreachable):
             report.stopped = exc.reply
         return
     _record(conn, notice, "sent", reply)
-    report.sent += 1
+    report.add(label, "sent")
+
+
+def _label(notice: Notice) -> str:
+    return f"{notice.edition.briefing} {notice.edition.date} {notice.name}"
 
 
 def _file_name(notice: Notice) -> str:

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from briefings.editions import EMAIL_HTML, EMAIL_TEXT, UNSUBSCRIBE_MARK, content_id, pdf_name
+from briefings.editions import EMAIL_HTML, EMAIL_TEXT, UNSUBSCRIBE_MARK, pdf_name
 from briefings.errors import UserError
+from briefings.figure_image import content_id
 from briefings.publish.render import note_context, render_template
 
 if TYPE_CHECKING:
     import jinja2
 
-    from briefings.editions import FigureImage
+    from briefings.figure_image import FigureImage
     from briefings.publish.figures import Figure
     from briefings.publish.scope import Slice
 

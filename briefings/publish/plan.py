@@ -54,7 +54,7 @@ def snapshot(edition: Edition) -> Slice | None:
     try:
         data = json.loads((edition.folder / SNAPSHOT).read_text(encoding="utf-8"))
         return Slice.from_json(data)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
 
 

@@ -8,11 +8,12 @@ nobody else and tells the readers who got it (:mod:`briefings.deliver.notices`).
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from briefings.config import Settings
-from briefings.editions import Edition, current_edition, edition_folder, withdraw_edition
+from briefings.editions import WITHDRAWN, Edition, current_edition, edition_folder, write_file
 from briefings.errors import UserError
 from briefings.publish.archive import write_archive
 from briefings.publish.issuing import check_why
@@ -36,10 +37,11 @@ def withdraw(  # noqa: PLR0913
     if edition.withdrawn:
         raise UserError(f"{briefing} {date} was already withdrawn on "
                         f"{edition.withdrawn.get('when', '?')}: {edition.withdrawn.get('why', '')}")
-    when = datetime.now(UTC).replace(microsecond=0).isoformat()
-    withdraw_edition(edition, why=why, when=when)
+    record = {"why": why, "when": datetime.now(UTC).replace(microsecond=0).isoformat()}
+    folder = edition.folder.parent if edition.correction else edition.folder  # the original's
+    write_file(folder / WITHDRAWN, (json.dumps(record, indent=2, sort_keys=True) + "\n").encode())
     write_archive(get_env(templates), out, levels=settings.public_levels,
                   public_url=settings.public_url)
-    marked = current_edition(edition.folder.parent if edition.correction else edition.folder)
+    marked = current_edition(folder)
     assert marked is not None
     return marked
