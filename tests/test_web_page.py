@@ -6,9 +6,16 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
+from briefings.editions import PUBLIC
+
+
+def _edition_pages(out: Path) -> list[Path]:
+    """Each edition's web page (OUT/<briefing>/<date>/index.html; OUT/public is the site)."""
+    return sorted(p for p in out.glob("*/*/index.html") if p.parent.parent.name != PUBLIC)
+
 
 def test_contents_lead_to_the_sections_by_their_headings(seeds_out: Path) -> None:
-    for page in sorted(seeds_out.glob("*/*/index.html")):
+    for page in _edition_pages(seeds_out):
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
         contents = soup.select_one("nav#contents")
         assert contents is not None, page
@@ -27,7 +34,7 @@ def test_contents_lead_to_the_sections_by_their_headings(seeds_out: Path) -> Non
 
 
 def test_links_to_its_pdf_its_editions_and_the_archive(seeds_out: Path) -> None:
-    pages = sorted(seeds_out.glob("*/*/index.html"))
+    pages = _edition_pages(seeds_out)
     assert pages
     for page in pages:
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
