@@ -73,7 +73,8 @@ def _left_behind(out: Path) -> list[str]:
     for manifest in out.rglob(MANIFEST):
         folder = manifest.parent
         bad += [str(folder / n) for n in ("index.html",) if not (folder / n).exists()]
-    bad += [str(d) for d in out.glob("*/*") if d.is_dir() and not (d / MANIFEST).exists()]
+    bad += [str(d) for d in out.glob("*/*")  # edition folders; public/ is the public site
+            if d.is_dir() and d.parent.name != "public" and not (d / MANIFEST).exists()]
     return bad
 
 

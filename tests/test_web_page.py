@@ -7,8 +7,14 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 
 
+def _edition_pages(out: Path) -> list[Path]:
+    """Each edition's web page: ``OUT/<briefing>/<date>/index.html`` (not the public site's
+    pages, ``OUT/public/<briefing>/index.html``)."""
+    return sorted(p for p in out.glob("*/*/index.html") if p.parent.parent.name != "public")
+
+
 def test_contents_link_every_section_on_the_page(seeds_out: Path) -> None:
-    for page in sorted(seeds_out.glob("*/*/index.html")):
+    for page in _edition_pages(seeds_out):
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
         contents = soup.select_one("nav#contents")
         assert contents is not None, page
@@ -21,7 +27,7 @@ def test_contents_link_every_section_on_the_page(seeds_out: Path) -> None:
 
 
 def test_links_to_its_pdf_its_editions_and_the_archive(seeds_out: Path) -> None:
-    pages = sorted(seeds_out.glob("*/*/index.html"))
+    pages = _edition_pages(seeds_out)
     assert pages
     for page in pages:
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
