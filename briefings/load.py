@@ -108,12 +108,14 @@ def _cross_check(items, places, problems) -> None:  # noqa: ANN001
             for field_name, target in fields.items():
                 value = getattr(item, "from_" if field_name == "from" else field_name)
                 refs = value if isinstance(value, list) else [value]
+                targets = (target,) if isinstance(target, str) else target
                 for index, ref in enumerate(refs):
-                    if ref is not None and ref not in items[target]:
+                    if ref is not None and not any(ref in items[t] for t in targets):
                         loc = (field_name, index) if isinstance(value, list) else (field_name,)
                         line, column = doc.mark((*path, *loc))
                         where = f"{collection}[{item_id}]{_where(loc)}"
-                        message = f"no {target[:-1]} with id {ref!r}"
+                        kinds = " or ".join(t[:-1] for t in targets)
+                        message = f"no {kinds} with id {ref!r}"
                         problems.append(Problem(name, line, column, where, message))
     for collection, by_id in items.items():
         for item_id, item in by_id.items():

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 LIKELIHOODS: dict[str, str] = {
@@ -48,6 +49,9 @@ CREDIBILITY: dict[int, str] = {
     4: "doubtful",
     5: "improbable",
     6: "truth cannot be judged",
+}
+SCALES: dict[str, float] = {
+    "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12,
 }
 TLP_LEVELS = ("clear", "green", "amber", "amber+strict", "red")
 SECTIONS = (
@@ -87,6 +91,17 @@ def _check_currency(value: str) -> str:
     return value
 
 
+def _check_language(value: str) -> str:
+    primary = value.split("-")[0].lower()
+    languages = _pycountry().languages
+    known = languages.get(alpha_2=primary) if len(primary) == 2 else (  # noqa: PLR2004
+        languages.get(alpha_3=primary)
+    )
+    if not _LANGUAGE.match(value) or known is None:
+        raise ValueError(f"expected a BCP 47 language tag such as ko, ru or zh-Hans, got {value!r}")
+    return value
+
+
 def _check_cron(value: str) -> str:
     from croniter import croniter
 
@@ -115,6 +130,7 @@ Date = Annotated[
     WithJsonSchema({"type": ["string", "integer"], "pattern": _DATE.pattern}),
 ]
 Country = Annotated[str, AfterValidator(_check_country)]
+Language = Annotated[str, AfterValidator(_check_language)]
 Currency = Annotated[str, AfterValidator(_check_currency)]
 Cron = Annotated[str, AfterValidator(_check_cron)]
 TimeZone = Annotated[str, AfterValidator(_check_timezone)]
@@ -157,6 +173,13 @@ class Item(Contract):
     id: Slug = Field(description="unique within its collection; [a-z0-9][a-z0-9-]*")
 
 
+Subjects = Annotated[
+    list[Slug],
+    Field(description="what the item is about: a briefing with subjects takes the items "
+                      "that share one (see briefings.scope)"),
+]
+
+
 class Source(Item):
     publisher: Text
     title: Text
@@ -171,6 +194,7 @@ class Actor(Item):
     name: Text
     kind: Literal["person", "state", "organisation", "group"]
     native_name: Text | None = Field(None, description="the name in the actor's own script")
+    lang: Language | None = Field(None, description="BCP 47 language of native_name, e.g. ko")
     aliases: list[Text] = []
     country: Country | None = Field(None, description="ISO 3166-1 alpha-2")
     role: Text | None = None
@@ -188,6 +212,7 @@ class Motive(Item):
     sources: Cites
     priority: Literal["primary", "secondary"] = "secondary"
     description: Markdown | None = None
+    subjects: Subjects = []
 
 
 class Measure(Item):
@@ -206,12 +231,24 @@ class Measure(Item):
     ends: Date | None = None
     authority: Text | None = None
     description: Markdown | None = None
+    subjects: Subjects = []
 
 
 class Value(Contract):
-    amount: float = Field(ge=0)
+    """An amount of money: ``amount`` times ``scale`` in ``currency``."""
+
+    amount: float = Field(ge=0, description="e.g. 93800000000, 1.75e9, or 1.75 with a scale")
     currency: Currency = Field(description="ISO 4217")
     period: Text | None = None
+    scale: Literal["thousand", "million", "billion", "trillion"] | None = Field(
+        None, description="what amount counts: 1.75 with scale billion is 1,750,000,000"
+    )
+    estimate: bool = Field(False, description="an estimate: printed with 'about'")
+
+    @property
+    def total(self) -> float:
+        """The amount in units of the currency."""
+        return self.amount * SCALES.get(self.scale or "", 1)
 
 
 class Dealing(Item):
@@ -229,6 +266,7 @@ class Dealing(Item):
     start: Date | None = None
     end: Date | None = None
     summary: Markdown | None = None
+    subjects: Subjects = []
 
 
 class Event(Item):
@@ -238,6 +276,7 @@ class Event(Item):
     actors: list[Slug] = []
     location: Text | None = None
     summary: Markdown | None = None
+    subjects: Subjects = []
 
 
 class Judgment(Item):
@@ -248,6 +287,7 @@ class Judgment(Item):
     about: list[Slug] = []
     basis: Markdown | None = None
     indicators: list[Text] = Field([], description="what would change the judgment")
+    subjects: Subjects = []
 
 
 class Briefing(Item):
@@ -262,6 +302,17 @@ class Briefing(Item):
     timezone: TimeZone = "UTC"
     sections: list[Section] = list(SECTIONS)
     on_unchanged: Literal["send", "skip"] = "send"
+    subjects: list[Slug] = Field(
+        [], description="what the note is about: items sharing one of these are in scope"
+    )
+    include: list[Slug] = Field([], description="ids of items always in this briefing")
+    exclude: list[Slug] = Field([], description="ids of items never in this briefing")
+    key_judgments: list[Slug] = Field(
+        [], description="ids of judgments, most important first: the desk's ranking"
+    )
+    cutoff: Date | None = Field(
+        None, description="information cut-off; default: the newest source or event cited"
+    )
 
 
 COLLECTIONS: dict[str, type[Item]] = {
@@ -275,13 +326,18 @@ COLLECTIONS: dict[str, type[Item]] = {
     "briefings": Briefing,
 }
 
-# Which fields name ids of which collection, for cross-reference checks.
-REFERENCES: dict[str, dict[str, str]] = {
+# The collections a briefing's subjects, include and exclude choose from.
+ITEMS = ("motives", "measures", "dealings", "events", "judgments")
+# Which fields name ids of which collection(s), for cross-reference checks.
+REFERENCES: dict[str, dict[str, str | tuple[str, ...]]] = {
     "actors": {"leads": "actors"},
     "motives": {"actor": "actors"},
     "measures": {"imposed_by": "actors", "targets": "actors"},
     "dealings": {"from": "actors", "to": "actors", "in_return_for": "dealings"},
     "events": {"actors": "actors"},
     "judgments": {"about": "actors"},
-    "briefings": {"actors": "actors"},
+    "briefings": {
+        "actors": "actors", "key_judgments": "judgments",
+        "include": ITEMS, "exclude": ITEMS,
+    },
 }
