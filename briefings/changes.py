@@ -72,7 +72,8 @@ def _measure(old: Any, new: Any) -> list[str]:
     if old.rate_percent != new.rate_percent:
         before = "none" if old.rate_percent is None else f"{old.rate_percent:g}%"
         after = "none" if new.rate_percent is None else f"{new.rate_percent:g}%"
-        lines.append(f"Measure “{new.title}”: rate {before} → {after}.")
+        up = (new.rate_percent or 0) > (old.rate_percent or 0)
+        lines.append(f"{'↑' if up else '↓'} Measure “{new.title}”: rate {before} → {after}.")
     return lines
 
 

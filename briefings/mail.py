@@ -27,6 +27,7 @@ from markupsafe import escape
 from briefings.editions import SNAPSHOT, pdf_name
 from briefings.errors import UserError
 from briefings.figures import Figure, FigureImage, content_id
+from briefings.outline import EMAIL_ITEMS, outline
 from briefings.render import get_env, note_context, render_template
 from briefings.scope import Slice
 from briefings.subscribers import Subscriber, address_key, check_address
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
     from briefings.editions import Edition
 
+FIGURE_SECTIONS = {"relationships": "dealings", "measures": "measures", "timeline": "timeline"}
 HTML_LIMIT = 100 * 1024  # Gmail clips a message whose HTML passes about 102 KB
 DEFAULT_FROM = "briefings@localhost"
 _MARK = "https://unsubscribe.invalid/briefings-unsubscribe-link"
@@ -96,7 +98,9 @@ def compose(
     public_url = public_url.rstrip("/") if public_url else None
     sender = sender or sender_address()
     part = Slice.from_json(snapshot)
-    figures = tuple(FigureImage.read(r, edition.folder) for r in edition.figures)  # drawn once
+    figures = shown_figures(  # drawn once, by the build; only those of sections shown
+        part, tuple(FigureImage.read(r, edition.folder) for r in edition.figures)
+    )
     html, text = render_email(
         part, date=edition.date, number=edition.number,
         changes=None if edition.changes is None else list(edition.changes),
@@ -134,14 +138,20 @@ def render_email(  # noqa: PLR0913
     context.update(pdf_name=pdf_name(briefing, date), web_url=web_url, unsubscribe_url=_MARK)
     context["images"] = [  # the PNGs themselves travel beside the HTML (multipart/related)
         {"cid": content_id(f.name, f"{briefing}-{date}"), "alt": f.description,
-         "caption": f.caption, "key": f.key}
-        for f in figures
+         "caption": f.caption, "key": f.key, "section": FIGURE_SECTIONS.get(f.name)}
+        for f in shown_figures(part, figures)
     ]
+    context.update(email_lines=outline(part), email_items=EMAIL_ITEMS)
     env = get_env(templates)
     html = _inline(render_template(env, ["email.html"], context))
     text = render_template(env.overlay(autoescape=False), ["email.txt"], context)
     _check_size(env, html, f"{briefing} {date}")
     return html, text
+
+
+def shown_figures(part: Slice, figures: tuple) -> tuple:
+    """The figures whose section the briefing shows, so the email carries no other."""
+    return tuple(f for f in figures if FIGURE_SECTIONS.get(f.name) in part.briefing.sections)
 
 
 def _inline(html: str) -> str:

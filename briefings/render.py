@@ -19,18 +19,28 @@ import jinja2
 from markupsafe import Markup
 
 from briefings import __version__
+from briefings.wording import (
+    date_range,
+    date_text,
+    money,
+    percent,
+    period_text,
+    plain,
+    text_dir,
+)
 
 if TYPE_CHECKING:
     from briefings.scope import Slice
 
+SECTION_TITLES = {
+    "bluf": "Bottom line up front", "key-judgments": "Key judgments", "changes": "What changed",
+    "actors": "Actor profiles", "motives": "Motives", "dealings": "Dealings",
+    "measures": "Measures", "timeline": "Timeline", "sources": "Sources",
+}
 TLP_COLOURS = {  # TLP 2.0: coloured text on black
     "clear": "#FFFFFF", "green": "#33FF00", "amber": "#FFC000",
     "amber+strict": "#FFC000", "red": "#FF2B2B",
 }
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July",
-    "August", "September", "October", "November", "December",
-)
 
 
 def default_templates() -> Path:
@@ -60,22 +70,9 @@ def markdown(text: str | None) -> Markup:
     return Markup(_markdown().render(text or ""))  # noqa: S704 - html is off
 
 
-def date_text(value: str) -> str:
-    """A partial date at its precision: ``2023``, ``September 2023``, ``12 September 2023``."""
-    parts = value.split("-")
-    if len(parts) == 1:
-        return value
-    month = _MONTHS[int(parts[1]) - 1]
-    return f"{month} {parts[0]}" if len(parts) == 2 else f"{int(parts[2])} {month} {parts[0]}"
-
-
 def words(value: str) -> str:
     """A vocabulary term as words: ``realistic-possibility`` → ``realistic possibility``."""
     return value.replace("-", " ")
-
-
-def percent(value: float) -> str:
-    return f"{value:g}%"
 
 
 def svg_data_url(value: str) -> str:
@@ -110,7 +107,8 @@ def get_env(templates: Path | None = None) -> jinja2.Environment:
     )
     env.filters.update(
         md=markdown, date_text=date_text, words=words, percent=percent, safe_svg=safe_svg,
-        svg_data_url=svg_data_url,
+        svg_data_url=svg_data_url, date_range=date_range, money=money, period_text=period_text,
+        plain=plain, text_dir=text_dir,
     )
     return env
 
@@ -155,6 +153,15 @@ class NoteContext:
     version: str = field(metadata={"help": "the briefings tool's version"})
     created: str = field(metadata={"help": "ISO timestamp for the PDF metadata"})
     figures: Any = field(default=None, metadata={"help": "the edition's figures, if any"})
+    cutoff: str = field(default="", metadata={
+        "help": "the information cut-off: the briefing's cutoff, else the newest source or "
+                "event the assessment rests on (YYYY[-MM[-DD]]); '' when there is none"})
+    titles: dict[str, str] = field(
+        default_factory=lambda: dict(SECTION_TITLES), metadata={"help": "section -> heading"}
+    )
+    dealings_by_id: dict[str, Any] = field(
+        default_factory=dict, metadata={"help": "dealing id -> dealing (in_return_for)"}
+    )
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -166,6 +173,7 @@ def note_context(  # noqa: PLR0913
 ) -> NoteContext:
     """The template context for one edition of a briefing."""
     from briefings.model import CREDIBILITY, LIKELIHOODS, RELIABILITY, SECTIONS, TLP_LEVELS
+    from briefings.scope import information_cutoff
 
     briefing = part.briefing
     motives: dict[str, list] = {}
@@ -193,6 +201,8 @@ def note_context(  # noqa: PLR0913
         created=date.fromisoformat(as_of).isoformat() + "T00:00:00Z",
         figures=figures,
         since=since,
+        cutoff=information_cutoff(part),
+        dealings_by_id={d.id: d for d in part.dealings},
     )
 
 
