@@ -1,0 +1,84 @@
+"""The email follows the briefing's sections, is fluid, small, and plain in plain text."""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup
+
+from briefings.build import build
+from briefings.editions import read_edition
+from briefings.mail import compose
+
+DATE = "2024-04-01"
+
+
+def _letter(seeds, tmp_path, monkeypatch, sections: str, extra: str = ""):
+    """The sample's letter with these ``sections``; ``extra`` goes in a file of its own."""
+    knowledge = seeds / "knowledge.yaml"
+    text = knowledge.read_text().replace("    topics: [water, basin]\n",
+                                         f"    topics: [water, basin]\n    sections: {sections}\n")
+    knowledge.write_text(text)
+    (seeds / "extra.yaml").write_text(extra)
+    out = tmp_path / "out"
+    build(seeds=seeds, templates=None, out=out, date=DATE, jobs=1)
+    monkeypatch.setenv("BRIEFINGS_FROM", "desk@example.org")
+    edition = read_edition(out / "river-dispute" / DATE)
+    assert edition is not None
+    return compose(edition, public_url="https://desk.example.org")
+
+
+def test_the_email_shows_the_briefings_sections_in_its_order(
+    sample_copy, tmp_path, monkeypatch,
+):
+    letter = _letter(sample_copy, tmp_path, monkeypatch, "[measures, bluf, key-judgments]")
+    soup = BeautifulSoup(letter.html, "html.parser")
+    assert [h.get_text() for h in soup.select("h2")] == [
+        "Measures", "Bottom line up front", "Key judgments"]
+    assert "What changed" not in letter.html and "Timeline" not in letter.html
+    text = letter.text
+    headings = [line for line in text.splitlines()
+                if line.isupper() and len(line) > 5 and not line.startswith("TLP:")]
+    assert headings == ["MEASURES", "BOTTOM LINE UP FRONT", "KEY JUDGMENTS"]
+    assert "Levy on Highland imports · Qamaria → Highland Republic · threatened · 15%" in text
+    assert [p.name for p in letter.figures] == ["measures"], "only the figures of its sections"
+    assert [img["src"].split("@")[0] for img in soup.select("img")] == [
+        f"cid:figure-measures.river-dispute-{DATE}"]
+
+
+def test_a_long_section_is_shortened_with_a_link_to_the_full_note(
+    sample_copy, tmp_path, monkeypatch,
+):
+    events = "".join(
+        f"  - {{id: extra-event-{n}, date: '2024-02-{n:02d}', title: Extra event {n}, "
+        "actors: [qamaria], sources: [ministry-note]}\n" for n in range(1, 8)
+    )
+    letter = _letter(sample_copy, tmp_path, monkeypatch, "[bluf, timeline]",
+                     extra="events:\n" + events)
+    soup = BeautifulSoup(letter.html, "html.parser")
+    timeline = soup.select_one(".section-timeline")
+    assert len(timeline.select("ul.lines li")) == 5
+    more = timeline.select_one("p.more")
+    assert more.get_text(" ", strip=True).startswith("5 more.")  # 10 events, 5 shown
+    assert more.a["href"] == f"https://desk.example.org/river-dispute/{DATE}/index.html#timeline"
+    assert "5 more. More in the full note: https://desk.example.org/" in letter.text
+
+
+def test_the_email_is_fluid_small_marked_first_and_plain_in_text(
+    sample_copy, tmp_path, monkeypatch,
+):
+    letter = _letter(sample_copy, tmp_path, monkeypatch,
+                     "[bluf, key-judgments, changes, actors, motives, dealings, measures, "
+                     "timeline, sources]")
+    assert len(letter.html.encode()) <= 100 * 1024
+    soup = BeautifulSoup(letter.html, "html.parser")
+    for table in soup.find_all("table"):
+        assert table.get("width") not in {"600", "600px"}
+        style = table.get("style", "").replace(" ", "")
+        assert not re.search(r"(?<!max-)width:600px", style), style
+    assert "max-width:600px" in soup.select_one("table.sheet")["style"].replace(" ", "")
+    body_text = soup.body.get_text(" ", strip=True)
+    assert body_text.startswith("TLP:GREEN")
+    assert letter.text.startswith("TLP:GREEN\n")
+    assert "**" not in letter.text and "15% levy" in letter.text
+    assert "Information cut-off 14 March 2024" in letter.text

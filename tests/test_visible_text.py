@@ -1,0 +1,63 @@
+"""No knowledge-base id in anything a reader sees: web page, PDF and email, every seed."""
+
+from __future__ import annotations
+
+import re
+
+import pymupdf
+import pytest
+from bs4 import BeautifulSoup
+from conftest import SEEDS
+
+from briefings.editions import read_edition
+from briefings.load import load
+from briefings.mail import compose
+from briefings.scope import take_slice
+
+DATE = "2025-04-09"
+BRIEFINGS = ("russia-north-korea", "china-ukraine-war", "us-china-tariffs")
+
+
+def _ids(briefing: str) -> set[str]:
+    kb = load(SEEDS)
+    part = take_slice(kb, briefing)
+    found = {briefing, *part.names}
+    for collection in ("motives", "measures", "dealings", "events", "judgments", "sources"):
+        found |= {item.id for item in getattr(part, collection)}
+    for item in (*part.motives, *part.measures, *part.dealings, *part.events, *part.judgments):
+        found |= set(item.subjects)
+    found |= {r for d in part.dealings for r in d.in_return_for}
+    return found
+
+
+def _visible(html: str) -> str:
+    soup = BeautifulSoup(html, "html.parser")
+    for hidden in soup(["style", "script", "head"]):
+        hidden.decompose()
+    text = soup.get_text(" ")
+    return " ".join([text, *(img.get("alt", "") for img in soup.find_all("img"))])
+
+
+def _leaks(text: str, ids: set[str]) -> list[str]:
+    return sorted(i for i in ids if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", text))
+
+
+@pytest.mark.parametrize("briefing", BRIEFINGS)
+def test_no_id_in_the_web_page_pdf_or_email(seeds_out, briefing, monkeypatch):
+    ids = _ids(briefing)
+    folder = seeds_out / briefing / DATE
+    web = _visible((folder / "index.html").read_text())
+    with pymupdf.open(folder / f"{briefing}-{DATE}.pdf") as pdf:
+        printed = " ".join(page.get_text() for page in pdf)
+    monkeypatch.setenv("BRIEFINGS_FROM", "desk@example.org")
+    edition = read_edition(folder)
+    assert edition is not None
+    letter = compose(edition, public_url=None)
+    for medium, text in (("web", web), ("pdf", printed), ("email html", _visible(letter.html)),
+                         ("email text", letter.text)):
+        assert _leaks(text, ids) == [], medium
+
+
+def test_the_scan_finds_an_id_where_one_is_shown():
+    assert _leaks("In return for: dprk-munitions-to-russia.", {"dprk-munitions-to-russia"})
+    assert not _leaks("the dprk-munitions-to-russia-2 deal", {"dprk-munitions-to-russia"})
