@@ -92,9 +92,9 @@ def _check_currency(value: str) -> str:
 
 
 def _check_language(value: str) -> str:
-    primary = value.split("-")[0].lower()
+    primary = value.split("-", maxsplit=1)[0].lower()
     languages = _pycountry().languages
-    known = languages.get(alpha_2=primary) if len(primary) == 2 else (  # noqa: PLR2004
+    known = languages.get(alpha_2=primary) if len(primary) == 2 else (
         languages.get(alpha_3=primary)
     )
     if not _LANGUAGE.match(value) or known is None:
@@ -243,7 +243,7 @@ class Value(Contract):
     scale: Literal["thousand", "million", "billion", "trillion"] | None = Field(
         None, description="what amount counts: 1.75 with scale billion is 1,750,000,000"
     )
-    estimate: bool = Field(False, description="an estimate: printed with 'about'")
+    estimate: bool = Field(default=False, description="an estimate: printed with 'about'")
 
     @property
     def total(self) -> float:

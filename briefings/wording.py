@@ -5,8 +5,8 @@
   ``€1.75m``, ``US$15,000``, ``CHF 2.5bn``; an estimate reads ``about US$1.75bn``.
   The amount printed is the data's amount (``amount`` times its ``scale``).
 - Dates keep their precision (``2023``, ``September 2023``, ``12 September 2023``);
-  ranges and open ranges are words: ``January–May 2023``, ``since 2023``,
-  ``until May 2024``.
+  ranges and open ranges are words: ``January-May 2023`` (with an en dash),
+  ``since 2023``, ``until May 2024``.
 - Percentages: ``6.5%``, once.
 - Native names: the data's BCP 47 ``lang``; Arabic-script, Hebrew and other
   right-to-left text also gets ``dir="rtl"``.
@@ -33,11 +33,11 @@ def date_text(value: str) -> str:
     if len(parts) == 1:
         return value
     month = MONTHS[int(parts[1]) - 1]
-    return f"{month} {parts[0]}" if len(parts) == 2 else f"{int(parts[2])} {month} {parts[0]}"  # noqa: PLR2004
+    return f"{month} {parts[0]}" if len(parts) == 2 else f"{int(parts[2])} {month} {parts[0]}"
 
 
 def date_range(start: str | None, end: str | None = None) -> str:
-    """A span in words: ``since 2023``, ``until May 2024``, ``January–May 2023``."""
+    """A span in words: ``since 2023``, ``until May 2024``, ``January-May 2023`` (en dash)."""
     if start and end:
         return _span(start, end)
     if start:
@@ -51,9 +51,9 @@ def _span(start: str, end: str) -> str:
     a, b = start.split("-"), end.split("-")
     if len(a) == len(b) == 1:
         return f"{start}–{end}"
-    if len(a) == len(b) == 2 and a[0] == b[0]:  # noqa: PLR2004 - months of one year
+    if len(a) == len(b) == 2 and a[0] == b[0]:
         return f"{MONTHS[int(a[1]) - 1]}–{date_text(end)}"
-    if len(a) == len(b) == 3 and a[:2] == b[:2]:  # noqa: PLR2004 - days of one month
+    if len(a) == len(b) == 3 and a[:2] == b[:2]:
         return f"{int(a[2])}–{date_text(end)}"
     return f"{date_text(start)} to {date_text(end)}"
 
@@ -92,7 +92,7 @@ def money(value: Any) -> str:
 
 def _significant(number: float) -> str:
     """At most four significant digits, thousands grouped: ``93.8``, ``15,000``."""
-    if number < 1000:  # noqa: PLR2004
+    if number < 1000:
         return f"{number:.4g}"
     digits = len(str(int(number)))
     return f"{round(number, 4 - digits):,.0f}"

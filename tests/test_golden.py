@@ -33,7 +33,7 @@ def text_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _check(name: str, actual: str, update: bool) -> None:  # noqa: FBT001
+def _check(name: str, actual: str, update: bool) -> None:
     path = GOLDEN / name
     if update:
         GOLDEN.mkdir(exist_ok=True)

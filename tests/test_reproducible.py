@@ -53,7 +53,7 @@ def _seeds_that_order_sets_differently() -> tuple[str, str]:
             [sys.executable, "-c", "print(list({'levy-imposed', 'talks-resume'}))"],
             env=env, check=True, capture_output=True, text=True).stdout
         orders.setdefault(order, seed)
-        if len(orders) == 2:  # noqa: PLR2004
+        if len(orders) == 2:
             return tuple(orders.values())  # type: ignore[return-value]
     raise AssertionError("no two seeds order the set differently")
 
