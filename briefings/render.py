@@ -32,6 +32,7 @@ from briefings.wording import (
 if TYPE_CHECKING:
     from briefings.scope import Slice
 
+FRONT_PAGE = ("bluf", "key-judgments")  # the sections that open every note and email
 SECTION_TITLES = {
     "bluf": "Bottom line up front", "key-judgments": "Key judgments", "changes": "What changed",
     "actors": "Actor profiles", "motives": "Motives", "dealings": "Dealings",
@@ -140,7 +141,9 @@ class NoteContext:
     )
     since: Any = field(default=None, metadata={"help": "the previous edition (date, number)"})
     medium: str = field(metadata={"help": "'web' for the web page, 'print' for the PDF"})
-    sections: list[str] = field(metadata={"help": "the section names to show, in order"})
+    sections: list[str] = field(metadata={
+        "help": "the section names to show, in the briefing's order, but bluf and "
+                "key-judgments first: they are the front page"})
     source_numbers: dict[str, int] = field(metadata={"help": "source id -> its number"})
     sources_by_id: dict[str, Any] = field(metadata={"help": "source id -> source"})
     motives_by_actor: dict[str, list] = field(metadata={"help": "actor id -> its motives"})
@@ -180,6 +183,7 @@ def note_context(  # noqa: PLR0913
     for motive in part.motives:
         motives.setdefault(motive.actor, []).append(motive)
     wanted = [s for s in briefing.sections if s in SECTIONS]
+    wanted = [*(s for s in FRONT_PAGE if s in wanted), *(s for s in wanted if s not in FRONT_PAGE)]
     return NoteContext(
         briefing=briefing,
         slice=part,

@@ -31,19 +31,23 @@ def _letter(seeds, tmp_path, monkeypatch, sections: str, extra: str = ""):
 def test_the_email_shows_the_briefings_sections_in_its_order(
     sample_copy, tmp_path, monkeypatch,
 ):
-    letter = _letter(sample_copy, tmp_path, monkeypatch, "[measures, bluf, key-judgments]")
+    letter = _letter(sample_copy, tmp_path, monkeypatch, "[measures, key-judgments, bluf]")
     soup = BeautifulSoup(letter.html, "html.parser")
-    assert [h.get_text() for h in soup.select("h2")] == [
-        "Measures", "Bottom line up front", "Key judgments"]
+    assert [h.get_text() for h in soup.select("h2")] == [  # the front page first, as in print
+        "Bottom line up front", "Key judgments", "Measures"]
     assert "What changed" not in letter.html and "Timeline" not in letter.html
     text = letter.text
     headings = [line for line in text.splitlines()
                 if line.isupper() and len(line) > 5 and not line.startswith("TLP:")]
-    assert headings == ["MEASURES", "BOTTOM LINE UP FRONT", "KEY JUDGMENTS"]
+    assert headings == ["BOTTOM LINE UP FRONT", "KEY JUDGMENTS", "MEASURES"]
     assert "Levy on Highland imports · Qamaria → Highland Republic · threatened · 15%" in text
     assert [p.name for p in letter.figures] == ["measures"], "only the figures of its sections"
     assert [img["src"].split("@")[0] for img in soup.select("img")] == [
         f"cid:figure-measures.river-dispute-{DATE}"]
+    web = BeautifulSoup((tmp_path / "out" / "river-dispute" / DATE / "index.html").read_text(),
+                        "html.parser")
+    assert [s["id"] for s in web.select("main > section")] == [
+        "bluf", "key-judgments", "measures", "judgments-basis", "annex"]
 
 
 def test_a_long_section_is_shortened_with_a_link_to_the_full_note(
