@@ -56,8 +56,15 @@ def test_no_id_in_the_web_page_pdf_or_email(seeds_out, briefing, monkeypatch):
     for medium, text in (("web", web), ("pdf", printed), ("email html", _visible(letter.html)),
                          ("email text", letter.text)):
         assert _leaks(text, ids) == [], medium
+        assert not _twice.search(text), (medium, _twice.search(text))
+        assert "**" not in text, medium
 
 
-def test_the_scan_finds_an_id_where_one_is_shown():
+_twice = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?%)\s*\1(?!\d)")  # "6.5% 6.5%", "0%0%"
+
+
+def test_the_scans_find_an_id_or_a_percentage_printed_twice():
     assert _leaks("In return for: dprk-munitions-to-russia.", {"dprk-munitions-to-russia"})
     assert not _leaks("the dprk-munitions-to-russia-2 deal", {"dprk-munitions-to-russia"})
+    assert _twice.search("rate 6.5% 6.5% today") and _twice.search("0%0%")
+    assert not _twice.search("from 10% to 100%") and not _twice.search("↑ 10% → 25%")
