@@ -76,9 +76,7 @@ def _is_date(text: str) -> bool:
 
 def money(value: Any) -> str:
     """A :class:`briefings.model.Value` in the house style: ``US$93.8bn``."""
-    from briefings.model import SCALES
-
-    total = value.amount * SCALES.get(value.scale or "", 1)
+    total = value.total
     code = value.currency
     symbol = SYMBOLS.get(code, f"{code}\N{NO-BREAK SPACE}")
     for size, unit in _UNITS:
