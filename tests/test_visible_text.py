@@ -68,3 +68,13 @@ def test_the_scans_find_an_id_or_a_percentage_printed_twice():
     assert not _leaks("the dprk-munitions-to-russia-2 deal", {"dprk-munitions-to-russia"})
     assert _twice.search("rate 6.5% 6.5% today") and _twice.search("0%0%")
     assert not _twice.search("from 10% to 100%") and not _twice.search("↑ 10% → 25%")
+
+
+@pytest.mark.parametrize("briefing", BRIEFINGS)
+def test_every_link_within_the_note_has_its_target(seeds_out, briefing):
+    soup = BeautifulSoup((seeds_out / briefing / DATE / "index.html").read_text(),
+                         "html.parser")
+    targets = {tag["id"] for tag in soup.find_all(id=True)}
+    links = [a["href"][1:] for a in soup.find_all("a", href=True) if a["href"].startswith("#")]
+    assert links
+    assert sorted({link for link in links if link not in targets}) == []
