@@ -176,7 +176,7 @@ class Item(Contract):
 Subjects = Annotated[
     list[Slug],
     Field(description="what the item is about: a briefing with subjects takes the items "
-                      "that share one (see briefings.scope)"),
+                      "that share one (see briefings.publish.scope)"),
 ]
 
 

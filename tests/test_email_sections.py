@@ -6,14 +6,15 @@ import re
 
 from bs4 import BeautifulSoup
 
-from briefings.build import build
+from briefings.config import Settings
+from briefings.deliver.mail import compose
 from briefings.editions import read_edition
-from briefings.mail import compose
+from briefings.publish.build import build
 
 DATE = "2024-04-01"
 
 
-def _letter(seeds, tmp_path, monkeypatch, sections: str, extra: str = ""):
+def _letter(seeds, tmp_path, sections: str, extra: str = ""):
     """The sample's letter with these ``sections``; ``extra`` goes in a file of its own."""
     knowledge = seeds / "knowledge.yaml"
     text = knowledge.read_text().replace("    topics: [water, basin]\n",
@@ -21,17 +22,17 @@ def _letter(seeds, tmp_path, monkeypatch, sections: str, extra: str = ""):
     knowledge.write_text(text)
     (seeds / "extra.yaml").write_text(extra)
     out = tmp_path / "out"
-    build(seeds=seeds, templates=None, out=out, date=DATE, jobs=1)
-    monkeypatch.setenv("BRIEFINGS_FROM", "desk@example.org")
+    build(seeds=seeds, templates=None, out=out, date=DATE, jobs=1,
+          settings=Settings(public_url="https://desk.example.org"))
     edition = read_edition(out / "river-dispute" / DATE)
     assert edition is not None
     return compose(edition, public_url="https://desk.example.org")
 
 
 def test_the_email_shows_the_briefings_sections_in_its_order(
-    sample_copy, tmp_path, monkeypatch,
+    sample_copy, tmp_path,
 ):
-    letter = _letter(sample_copy, tmp_path, monkeypatch, "[measures, key-judgments, bluf]")
+    letter = _letter(sample_copy, tmp_path, "[measures, key-judgments, bluf]")
     soup = BeautifulSoup(letter.html, "html.parser")
     assert [h.get_text() for h in soup.select("h2")] == [  # the front page first, as in print
         "Bottom line up front", "Key judgments", "Measures"]
@@ -51,13 +52,13 @@ def test_the_email_shows_the_briefings_sections_in_its_order(
 
 
 def test_a_long_section_is_shortened_with_a_link_to_the_full_note(
-    sample_copy, tmp_path, monkeypatch,
+    sample_copy, tmp_path,
 ):
     events = "".join(
         f"  - {{id: extra-event-{n}, date: '2024-02-{n:02d}', title: Extra event {n}, "
         "actors: [qamaria], sources: [ministry-note]}\n" for n in range(1, 8)
     )
-    letter = _letter(sample_copy, tmp_path, monkeypatch, "[bluf, timeline]",
+    letter = _letter(sample_copy, tmp_path, "[bluf, timeline]",
                      extra="events:\n" + events)
     soup = BeautifulSoup(letter.html, "html.parser")
     timeline = soup.select_one(".section-timeline")
@@ -69,9 +70,9 @@ def test_a_long_section_is_shortened_with_a_link_to_the_full_note(
 
 
 def test_the_email_is_fluid_small_marked_first_and_plain_in_text(
-    sample_copy, tmp_path, monkeypatch,
+    sample_copy, tmp_path,
 ):
-    letter = _letter(sample_copy, tmp_path, monkeypatch,
+    letter = _letter(sample_copy, tmp_path,
                      "[bluf, key-judgments, changes, actors, motives, dealings, measures, "
                      "timeline, sources]")
     assert len(letter.html.encode()) <= 100 * 1024

@@ -8,9 +8,9 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import SEEDS
 
-from briefings.load import load
-from briefings.scope import information_cutoff, take_slice
-from briefings.wording import date_text
+from briefings.publish.load import load
+from briefings.publish.scope import information_cutoff, take_slice
+from briefings.publish.wording import date_text
 
 DATE = "2025-04-09"
 BRIEFINGS = ("russia-north-korea", "china-ukraine-war", "us-china-tariffs")
@@ -65,7 +65,7 @@ def test_page_one_carries_title_marking_dates_bluf_and_ranked_judgments(seeds_ou
 
 
 def test_more_than_five_judgments_leave_the_sixth_for_page_two(tmp_path, sample_copy):
-    from briefings.build import build
+    from briefings.publish.build import build
 
     knowledge = sample_copy / "knowledge.yaml"
     extra = "".join(

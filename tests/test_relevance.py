@@ -6,9 +6,9 @@ import pytest
 from conftest import SEEDS
 
 from briefings.errors import InvalidKnowledgeBase
-from briefings.load import load
 from briefings.model import ITEMS
-from briefings.scope import information_cutoff, take_slice
+from briefings.publish.load import load
+from briefings.publish.scope import information_cutoff, take_slice
 
 BASE = """
 sources:

@@ -12,8 +12,10 @@ from conftest import ROOT, SAMPLE
 SCRIPT = """
 import shutil, sys
 from pathlib import Path
-from briefings.build import build
+from briefings.config import Settings
+from briefings.publish.build import build
 
+settings = Settings(source_date_epoch=1711929600)  # the build time recorded, fixed
 sample, work = Path(sys.argv[1]), Path(sys.argv[2])
 seeds, out = work / "seeds", work / "out"
 shutil.copytree(sample, seeds)
@@ -25,17 +27,17 @@ earlier = (original.replace("likelihood: realistic-possibility", "likelihood: un
            .replace("status: proposed", "status: reported"))
 assert earlier != original
 knowledge.write_text(earlier)
-build(seeds=seeds, templates=None, out=out, date="2024-03-25", jobs=1)
+build(seeds=seeds, templates=None, out=out, date="2024-03-25", jobs=1, settings=settings)
 knowledge.write_text(original)
-report = build(seeds=seeds, templates=None, out=out, date="2024-04-01", jobs=1)
+report = build(seeds=seeds, templates=None, out=out, date="2024-04-01", jobs=1,
+               settings=settings)
 changes = report.built[0].changes
 assert changes is not None and len(changes) >= 4, changes
 """
 
 
 def _build(work: Path, seed: str) -> dict[str, bytes]:
-    env = {**os.environ, "PYTHONHASHSEED": seed, "SOURCE_DATE_EPOCH": "1711929600",
-           "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)}
     subprocess.run([sys.executable, "-c", SCRIPT, str(SAMPLE), str(work)], env=env,
                    check=True, cwd=work.parent)
     out = work / "out"

@@ -9,10 +9,10 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import SEEDS
 
+from briefings.deliver.mail import compose
 from briefings.editions import read_edition
-from briefings.load import load
-from briefings.mail import compose
-from briefings.scope import take_slice
+from briefings.publish.load import load
+from briefings.publish.scope import take_slice
 
 DATE = "2025-04-09"
 BRIEFINGS = ("russia-north-korea", "china-ukraine-war", "us-china-tariffs")
@@ -43,13 +43,12 @@ def _leaks(text: str, ids: set[str]) -> list[str]:
 
 
 @pytest.mark.parametrize("briefing", BRIEFINGS)
-def test_no_id_in_the_web_page_pdf_or_email(seeds_out, briefing, monkeypatch):
+def test_no_id_in_the_web_page_pdf_or_email(seeds_out, briefing):
     ids = _ids(briefing)
     folder = seeds_out / briefing / DATE
     web = _visible((folder / "index.html").read_text())
     with pymupdf.open(folder / f"{briefing}-{DATE}.pdf") as pdf:
         printed = " ".join(page.get_text() for page in pdf)
-    monkeypatch.setenv("BRIEFINGS_FROM", "desk@example.org")
     edition = read_edition(folder)
     assert edition is not None
     letter = compose(edition, public_url=None)

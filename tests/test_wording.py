@@ -8,9 +8,9 @@ import pytest
 from bs4 import BeautifulSoup
 
 from briefings.errors import InvalidKnowledgeBase
-from briefings.load import load
 from briefings.model import Value
-from briefings.wording import date_range, money, percent, period_text, plain, text_dir
+from briefings.publish.load import load
+from briefings.publish.wording import date_range, money, percent, period_text, plain, text_dir
 
 
 @pytest.mark.parametrize(("data", "shown"), [

@@ -114,12 +114,18 @@ def _name(char: str) -> str:
     return unicodedata.name(char, "")
 
 
+@cache
+def markdown_parser() -> Any:
+    """The one CommonMark parser: raw HTML off (it stays text)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False})
+
+
 def plain(text: str | None) -> str:
     """CommonMark as plain text: emphasis marks, links and code fences dropped."""
-    from briefings.render import _markdown
-
     words: list[str] = []
-    for block in _markdown().parse(text or ""):
+    for block in markdown_parser().parse(text or ""):
         if block.type == "inline":
             for token in block.children or ():
                 if token.type in {"text", "code_inline"}:

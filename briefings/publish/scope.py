@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from briefings.load import KnowledgeBase
     from briefings.model import (
         Actor,
         Briefing,
@@ -44,6 +43,7 @@ if TYPE_CHECKING:
         Motive,
         Source,
     )
+    from briefings.publish.load import KnowledgeBase
 
 
 @dataclass(frozen=True)

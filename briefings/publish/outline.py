@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from briefings.wording import date_range, date_text, money, percent, period_text
+from briefings.publish.wording import date_range, date_text, money, percent, period_text
 
 if TYPE_CHECKING:
-    from briefings.scope import Slice
+    from briefings.publish.scope import Slice
 
 EMAIL_ITEMS = 5  # lines a section shows in the email before "N more"
 

@@ -11,7 +11,6 @@ import base64
 import hashlib
 from dataclasses import dataclass, field, fields
 from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,9 +18,11 @@ import jinja2
 from markupsafe import Markup
 
 from briefings import __version__
-from briefings.wording import (
+from briefings.config import template_dirs
+from briefings.publish.wording import (
     date_range,
     date_text,
+    markdown_parser,
     money,
     percent,
     period_text,
@@ -30,7 +31,7 @@ from briefings.wording import (
 )
 
 if TYPE_CHECKING:
-    from briefings.scope import Slice
+    from briefings.publish.scope import Slice
 
 FRONT_PAGE = ("bluf", "key-judgments")  # the sections that open every note and email
 SECTION_TITLES = {
@@ -44,31 +45,9 @@ TLP_COLOURS = {  # TLP 2.0: coloured text on black
 }
 
 
-def default_templates() -> Path:
-    """The packaged default templates (``templates/`` of a source checkout)."""
-    packaged = Path(__file__).parent / "templates"
-    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
-
-
-def template_dirs(templates: Path | None) -> list[Path]:
-    """The folders searched for templates and assets, most specific first."""
-    dirs = [templates] if templates is not None and templates.is_dir() else []
-    default = default_templates()
-    if default.resolve() not in {d.resolve() for d in dirs}:
-        dirs.append(default)
-    return dirs
-
-
-@cache
-def _markdown() -> Any:
-    from markdown_it import MarkdownIt
-
-    return MarkdownIt("commonmark", {"html": False})
-
-
 def markdown(text: str | None) -> Markup:
     """CommonMark to HTML; raw HTML in the text stays text."""
-    return Markup(_markdown().render(text or ""))  # noqa: S704 - html is off
+    return Markup(markdown_parser().render(text or ""))  # noqa: S704 - html is off
 
 
 def words(value: str) -> str:
@@ -89,7 +68,7 @@ def svg_data_url(value: str) -> str:
 def safe_svg(value: str) -> Markup:
     """A figure's SVG as markup: the one place raw markup is trusted.
 
-    Only :func:`briefings.figures.inline_svg` output belongs here: its text was
+    Only :func:`briefings.publish.figures.inline_svg` output belongs here: its text was
     escaped by the drawing library and it was checked to hold nothing that runs.
     """
     return Markup(value)  # noqa: S704 - sanitised figure SVG only
@@ -176,7 +155,7 @@ def note_context(  # noqa: PLR0913
 ) -> NoteContext:
     """The template context for one edition of a briefing."""
     from briefings.model import CREDIBILITY, LIKELIHOODS, RELIABILITY, SECTIONS, TLP_LEVELS
-    from briefings.scope import information_cutoff
+    from briefings.publish.scope import information_cutoff
 
     briefing = part.briefing
     motives: dict[str, list] = {}
