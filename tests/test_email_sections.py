@@ -49,6 +49,10 @@ def test_the_email_shows_the_briefings_sections_in_its_order(
                         "html.parser")
     assert [s["id"] for s in web.select("main > section")] == [
         "bluf", "key-judgments", "measures", "judgments-basis", "annex"]
+    targets = {tag["id"] for tag in web.find_all(id=True)}
+    links = {a["href"][1:] for a in web.find_all("a", href=True) if a["href"][:1] == "#"}
+    assert links and links <= targets, links - targets  # no profiles, no sources: no links
+    assert web.select(".cites") == []
 
 
 def test_a_long_section_is_shortened_with_a_link_to_the_full_note(
