@@ -190,6 +190,14 @@ class Source(Item):
     notes: Text | None = None
 
 
+class Profile(Contract):
+    """What an actor is, as the notes on some subjects should present it."""
+
+    subjects: list[Slug] = Field(min_length=1, description="the notes this profile is for")
+    summary: Markdown
+    sources: Cites = []
+
+
 class Actor(Item):
     name: Text
     kind: Literal["person", "state", "organisation", "group"]
@@ -201,6 +209,9 @@ class Actor(Item):
     leads: Slug | None = Field(None, description="id of the actor this one leads")
     summary: Markdown | None = None
     sources: Cites = []
+    profiles: list[Profile] = Field(
+        [], description="profiles for notes on given subjects, in place of summary and sources"
+    )
 
 
 class Motive(Item):

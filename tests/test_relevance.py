@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pymupdf
 import pytest
 from conftest import SEEDS
 
@@ -119,7 +120,49 @@ def test_each_seed_note_holds_only_what_bears_on_its_subject():
                 assert chosen or set(item.subjects) & set(briefing.subjects), (
                     briefing.id, item.id)
     tariffs = take_slice(kb, "us-china-tariffs")
-    text = " ".join(j.statement for j in tariffs.judgments) + tariffs.briefing.bluf
-    for other in ("Donetsk", "North Korea", "fighters", "munitions"):
-        assert other not in text
-    assert not {a.id for a in tariffs.names.values()} & {"north-korea", "ukraine"}
+    assert not {a.id for a in tariffs.names.values()} & {"north-korea", "ukraine", "russia"}
+
+
+def test_the_tariffs_note_says_nothing_of_the_other_notes_subjects(seeds_out):
+    folder = seeds_out / "us-china-tariffs" / "2025-04-09"
+    with pymupdf.open(folder / "us-china-tariffs-2025-04-09.pdf") as pdf:
+        text = " ".join(page.get_text() for page in pdf)  # annexes and sources included
+    assert "tariff" in text
+    for other in ("Donetsk", "North Korea", "Kim Jong", "Ukraine", "fighters", "munitions"):
+        assert other not in text, other
+
+
+PROFILED = """
+    summary: China in general.
+    sources: [src]
+    profiles:
+      - subjects: [trade]
+        summary: China as a trading power.
+        sources: [{source: late, locator: para 9}]
+"""
+
+
+def test_an_actor_is_profiled_for_the_notes_subject_where_it_has_a_profile(write_yaml):
+    text = _briefing(", subjects: [trade]").replace(
+        "  - {id: cn, name: China, kind: state}\n",
+        "  - id: cn\n    name: China\n    kind: state" + PROFILED)
+    kb = load(write_yaml({"kb.yaml": text}))
+    china = take_slice(kb, "b").actors[0]
+    assert (china.summary, [c.source for c in china.sources]) == (
+        "China as a trading power.", ["late"])
+    assert "late" in [s.id for s in take_slice(kb, "b").sources]
+    other = load(write_yaml({"kb.yaml": text.replace("subjects: [trade]}", "subjects: [war]}")}))
+    china = take_slice(other, "b").actors[0]
+    assert (china.summary, [c.source for c in china.sources]) == ("China in general.", ["src"])
+
+
+def test_a_profiles_unknown_source_is_located(write_yaml):
+    text = _briefing().replace(
+        "  - {id: cn, name: China, kind: state}\n",
+        "  - id: cn\n    name: China\n    kind: state" + PROFILED.replace("source: late",
+                                                                          "source: nope"))
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "nope" in row)
+    with pytest.raises(InvalidKnowledgeBase,
+                       match=rf"kb.yaml:{line}:\d+: actors\[cn\]\.profiles\[0\]\.sources\[0\]: "
+                             r"no source with id 'nope'"):
+        load(write_yaml({"kb.yaml": text}))

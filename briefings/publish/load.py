@@ -119,13 +119,21 @@ def _cross_check(items, places, problems) -> None:  # noqa: ANN001
                         problems.append(Problem(name, line, column, where, message))
     for collection, by_id in items.items():
         for item_id, item in by_id.items():
-            for index, citation in enumerate(getattr(item, "sources", None) or ()):
+            for loc, citation in _citations(item):
                 if citation.source not in items["sources"]:
                     name, doc, path = places[(collection, item_id)]
-                    line, column = doc.mark((*path, "sources", index))
-                    where = f"{collection}[{item_id}].sources[{index}]"
+                    line, column = doc.mark((*path, *loc))
+                    where = f"{collection}[{item_id}]{_where(loc)}"
                     message = f"no source with id {citation.source!r}"
                     problems.append(Problem(name, line, column, where, message))
+
+
+def _citations(item: Any) -> list[tuple[tuple, Any]]:
+    """Each citation of an item (an actor's profiles included) with where it is."""
+    found = [(("sources", i), c) for i, c in enumerate(getattr(item, "sources", None) or ())]
+    for p, profile in enumerate(getattr(item, "profiles", None) or ()):
+        found += [(("profiles", p, "sources", i), c) for i, c in enumerate(profile.sources)]
+    return found
 
 
 def _label(collection: str, index: int, entry: Any) -> str:

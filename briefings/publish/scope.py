@@ -16,6 +16,9 @@ item that names one of its actors. With ``subjects``, an item that has none is l
 out unless included by id. An id in ``include``/``exclude`` applies to every
 collection that holds it.
 
+An actor's profile in a note is its ``summary`` and ``sources``, or, when some of its
+``profiles`` share a subject with the briefing, those profiles instead.
+
 Key judgments are ranked: those in ``key_judgments`` first, in the desk's order,
 then the others in knowledge-base order (files in path order, items as written).
 Events run in date order. The slice is plain data: it is what the templates render,
@@ -109,7 +112,7 @@ def take_slice(kb: KnowledgeBase, briefing_id: str) -> Slice:
     """The slice of ``kb`` that the briefing ``briefing_id`` covers (the rule above)."""
     briefing = kb["briefings"][briefing_id]
     covers = _rule(briefing)
-    actors = tuple(kb["actors"][a] for a in briefing.actors)
+    actors = tuple(_profiled(kb["actors"][a], set(briefing.subjects)) for a in briefing.actors)
     motives = tuple(m for m in kb["motives"].values() if covers(m, {m.actor}))
     measures = tuple(
         m for m in kb["measures"].values() if covers(m, {*m.imposed_by, *m.targets})
@@ -141,6 +144,17 @@ def take_slice(kb: KnowledgeBase, briefing_id: str) -> Slice:
             cited += item.sources
     sources = tuple(kb["sources"][s] for s in dict.fromkeys(c.source for c in cited))
     return Slice(briefing, actors, motives, measures, dealings, events, judgments, sources, names)
+
+
+def _profiled(actor: Actor, subjects: set[str]) -> Actor:
+    """The actor as this note presents it: the ``profiles`` sharing one of the note's
+    subjects in place of its ``summary`` and ``sources``, if it has any such."""
+    chosen = [p for p in actor.profiles if subjects & set(p.subjects)]
+    update: dict[str, Any] = {"profiles": []}
+    if chosen:
+        update["summary"] = "\n\n".join(p.summary for p in chosen)
+        update["sources"] = [c for p in chosen for c in p.sources]
+    return actor.model_copy(update=update)
 
 
 def _rule(briefing: Briefing) -> Callable[[Any, set[str]], bool]:
