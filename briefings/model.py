@@ -173,11 +173,7 @@ class Item(Contract):
     id: Slug = Field(description="unique within its collection; [a-z0-9][a-z0-9-]*")
 
 
-Subjects = Annotated[
-    list[Slug],
-    Field(description="what the item is about: a briefing with subjects takes the items "
-                      "that share one (see briefings.publish.scope)"),
-]
+Subjects = Annotated[list[Slug], Field(description="what it is about (briefings.publish.scope)")]
 
 
 class Source(Item):
@@ -209,9 +205,7 @@ class Actor(Item):
     leads: Slug | None = Field(None, description="id of the actor this one leads")
     summary: Markdown | None = None
     sources: Cites = []
-    profiles: list[Profile] = Field(
-        [], description="profiles for notes on given subjects, in place of summary and sources"
-    )
+    profiles: list[Profile] = Field([], description="per subject, for summary and sources")
 
 
 class Motive(Item):
@@ -251,14 +245,11 @@ class Value(Contract):
     amount: float = Field(ge=0, description="e.g. 93800000000, 1.75e9, or 1.75 with a scale")
     currency: Currency = Field(description="ISO 4217")
     period: Text | None = None
-    scale: Literal["thousand", "million", "billion", "trillion"] | None = Field(
-        None, description="what amount counts: 1.75 with scale billion is 1,750,000,000"
-    )
+    scale: Literal["thousand", "million", "billion", "trillion"] | None = None  # 1.75 billion
     estimate: bool = Field(default=False, description="an estimate: printed with 'about'")
 
     @property
-    def total(self) -> float:
-        """The amount in units of the currency."""
+    def total(self) -> float:  # in units of the currency
         return self.amount * SCALES.get(self.scale or "", 1)
 
 
@@ -313,17 +304,11 @@ class Briefing(Item):
     timezone: TimeZone = "UTC"
     sections: list[Section] = list(SECTIONS)
     on_unchanged: Literal["send", "skip"] = "send"
-    subjects: list[Slug] = Field(
-        [], description="what the note is about: items sharing one of these are in scope"
-    )
+    subjects: list[Slug] = Field([], description="what the note covers: items sharing one")
     include: list[Slug] = Field([], description="ids of items always in this briefing")
     exclude: list[Slug] = Field([], description="ids of items never in this briefing")
-    key_judgments: list[Slug] = Field(
-        [], description="ids of judgments, most important first: the desk's ranking"
-    )
-    cutoff: Date | None = Field(
-        None, description="information cut-off; default: the newest source or event cited"
-    )
+    key_judgments: list[Slug] = Field([], description="judgment ids, most important first")
+    cutoff: Date | None = Field(None, description="information cut-off (default: newest cited)")
 
 
 COLLECTIONS: dict[str, type[Item]] = {
