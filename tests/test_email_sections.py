@@ -32,23 +32,25 @@ def _letter(seeds, tmp_path, sections: str, extra: str = ""):
 def test_the_email_shows_the_briefings_sections_in_its_order(
     sample_copy, tmp_path,
 ):
-    letter = _letter(sample_copy, tmp_path, "[measures, key-judgments, bluf]")
+    letter = _letter(sample_copy, tmp_path, "[dealings, measures, key-judgments, bluf]")
     soup = BeautifulSoup(letter.html, "html.parser")
     assert [h.get_text() for h in soup.select("h2")] == [  # the front page first, as in print
-        "Bottom line up front", "Key judgments", "Measures"]
+        "Bottom line up front", "Key judgments", "Dealings", "Measures"]
     assert "What changed" not in letter.html and "Timeline" not in letter.html
     text = letter.text
     headings = [line for line in text.splitlines()
                 if line.isupper() and len(line) > 5 and not line.startswith("TLP:")]
-    assert headings == ["BOTTOM LINE UP FRONT", "KEY JUDGMENTS", "MEASURES"]
+    assert headings == ["BOTTOM LINE UP FRONT", "KEY JUDGMENTS", "DEALINGS", "MEASURES"]
     assert "Levy on Highland imports · Qamaria → Highland Republic · threatened · 15%" in text
-    assert [p.name for p in letter.figures] == ["measures"], "only the figures of its sections"
-    assert [img["src"].split("@")[0] for img in soup.select("img")] == [
-        f"cid:figure-measures.river-dispute-{DATE}"]
+    # the map (in dealings) is drawn; the timeline's section is left out, so it is not
+    assert [p.name for p in letter.figures] == ["relationships"]
+    assert [img["src"].split("@")[0] for img in soup.select(".section-dealings img")] == [
+        f"cid:figure-relationships.river-dispute-{DATE}"]
     web = BeautifulSoup((tmp_path / "out" / "river-dispute" / DATE / "index.html").read_text(),
                         "html.parser")
     assert [s["id"] for s in web.select("main > section")] == [
-        "bluf", "key-judgments", "measures", "judgments-basis", "annex"]
+        "bluf", "key-judgments", "dealings", "measures", "judgments-basis", "annex"]
+    assert web.select("#figure-timeline") == []
     targets = {tag["id"] for tag in web.find_all(id=True)}
     links = {a["href"][1:] for a in web.find_all("a", href=True) if a["href"][:1] == "#"}
     assert links and links <= targets, links - targets  # no profiles, no sources: no links

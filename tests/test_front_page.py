@@ -14,7 +14,8 @@ from briefings.publish.wording import date_text
 
 DATE = "2025-04-09"
 BRIEFINGS = ("russia-north-korea", "china-ukraine-war", "us-china-tariffs")
-MARGIN = 0.12  # of the page height: the running header and footer bands
+MARGIN = 0.12  # of the page height: where the running header and footer stand
+TOP, BOTTOM = 0.07, 0.93  # of the page height: the text area (22 mm and 20 mm margins)
 NEARLY_EMPTY = 0.5  # a page (but the last) that a break leaves with less text than this
 
 
@@ -35,8 +36,7 @@ def _lines(page: pymupdf.Page) -> list[tuple[float, float, str]]:
 
 def _body_lines(page: pymupdf.Page) -> list[tuple[float, float, str]]:
     height = page.rect.height
-    return [line for line in _lines(page)
-            if height * MARGIN < line[0] and line[1] < height * (1 - MARGIN)]
+    return [line for line in _lines(page) if height * TOP < line[0] < height * BOTTOM]
 
 
 def _words(text: str) -> str:
@@ -129,6 +129,6 @@ def test_no_heading_ends_a_page_and_no_page_is_left_nearly_empty(seeds_out, brie
             lines = _body_lines(page)
             assert lines[-1][2] not in headings, (number, lines[-1][2])
             if number < pdf.page_count:
-                used = (lines[-1][1] - page.rect.height * MARGIN) / (
-                    page.rect.height * (1 - 2 * MARGIN))
+                used = (lines[-1][1] - page.rect.height * TOP) / (
+                    page.rect.height * (BOTTOM - TOP))
                 assert used > NEARLY_EMPTY, (briefing, number, f"{used:.0%} of the page used")

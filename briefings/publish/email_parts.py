@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from briefings.editions import EMAIL_HTML, EMAIL_TEXT, UNSUBSCRIBE_MARK, content_id, pdf_name
 from briefings.errors import UserError
+from briefings.publish.drawing import FIGURE_SECTIONS
 from briefings.publish.outline import EMAIL_ITEMS, outline
 from briefings.publish.render import note_context, render_template
 
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from briefings.publish.figures import Figure
     from briefings.publish.scope import Slice
 
-FIGURE_SECTIONS = {"relationships": "dealings", "measures": "measures", "timeline": "timeline"}
 HTML_LIMIT = 100 * 1024  # Gmail clips a message whose HTML passes about 102 KB
 _LONGEST_LINK = "https://" + "x" * 200  # the size check assumes an unsubscribe link this long
 

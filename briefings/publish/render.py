@@ -46,8 +46,8 @@ TLP_COLOURS = {  # TLP 2.0: coloured text on black
 
 
 def markdown(text: str | None) -> Markup:
-    """CommonMark to HTML; raw HTML in the text stays text."""
-    return Markup(markdown_parser().render(text or ""))  # noqa: S704 - html is off
+    """CommonMark to HTML; raw HTML in the text stays text, images become links."""
+    return Markup(markdown_parser().render(text or ""))  # noqa: S704 - html is off, no images
 
 
 def words(value: str) -> str:
@@ -144,6 +144,8 @@ class NoteContext:
     dealings_by_id: dict[str, Any] = field(
         default_factory=dict, metadata={"help": "dealing id -> dealing (in_return_for)"}
     )
+    links: dict[str, str] = field(default_factory=dict, metadata={
+        "help": "the web page's links, relative to it: 'pdf', 'editions', 'archive'"})
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -151,7 +153,7 @@ class NoteContext:
 
 def note_context(  # noqa: PLR0913
     part: Slice, *, as_of: str, edition: int, changes: list[str] | None, medium: str,
-    figures: tuple | None = None, since: Any = None,
+    figures: tuple | None = None, since: Any = None, links: dict[str, str] | None = None,
 ) -> NoteContext:
     """The template context for one edition of a briefing."""
     from briefings.model import CREDIBILITY, LIKELIHOODS, RELIABILITY, SECTIONS, TLP_LEVELS
@@ -186,6 +188,7 @@ def note_context(  # noqa: PLR0913
         since=since,
         cutoff=information_cutoff(part),
         dealings_by_id={d.id: d for d in part.dealings},
+        links=links or {},
     )
 
 

@@ -116,10 +116,25 @@ def _name(char: str) -> str:
 
 @cache
 def markdown_parser() -> Any:
-    """The one CommonMark parser: raw HTML off (it stays text)."""
+    """The one CommonMark parser: raw HTML off (it stays text), images as links."""
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark", {"html": False})
+    md = MarkdownIt("commonmark", {"html": False})
+    md.add_render_rule("image", _image_as_link)
+    return md
+
+
+def _image_as_link(self: Any, tokens: list, idx: int, options: Any, env: Any) -> str:
+    """An image becomes a link to it (its alt text): no reader's client fetches anything."""
+    from markdown_it.common.utils import escapeHtml
+
+    token = tokens[idx]
+    alt = self.renderInlineAsText(token.children or [], options, env)
+    src = str(token.attrGet("src") or "")
+    in_link = sum((t.type == "link_open") - (t.type == "link_close") for t in tokens[:idx]) > 0
+    if in_link or not src.startswith(("https://", "http://")):
+        return escapeHtml(alt)
+    return f'<a href="{escapeHtml(src)}">{escapeHtml(alt or src)}</a>'
 
 
 def plain(text: str | None) -> str:
