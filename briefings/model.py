@@ -146,6 +146,7 @@ Language = Annotated[str, AfterValidator(check_language)]
 Currency = Annotated[str, AfterValidator(_check_currency)]
 Cron = Annotated[str, AfterValidator(check_cron)]
 TimeZone = Annotated[str, AfterValidator(_check_timezone)]
+Address = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]  # an email
 Likelihood = Literal[
     "remote-chance", "highly-unlikely", "unlikely", "realistic-possibility",
     "likely", "highly-likely", "almost-certain",
@@ -198,9 +199,7 @@ class Source(Item):
     notes: Text | None = None
 
 
-class Profile(Contract):
-    """What an actor is, as the notes on some subjects should present it."""
-
+class Profile(Contract):  # what an actor is, for the notes on these subjects
     subjects: list[Slug] = Field(min_length=1, description="the notes this profile is for")
     summary: Markdown
     sources: Cites = []
@@ -320,6 +319,8 @@ class Briefing(Item):
     exclude: list[Slug] = Field([], description="ids of items never in this briefing")
     key_judgments: list[Slug] = Field([], description="judgment ids, most important first")
     cutoff: Date | None = Field(None, description="information cut-off (default: newest cited)")
+    red_readers: list[Address] = Field(
+        [], description="for TLP:RED: the addresses of the only readers it may go to")
 
 
 COLLECTIONS: dict[str, type[Item]] = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from bs4 import BeautifulSoup
 
 from briefings.config import Settings
@@ -14,12 +15,12 @@ from briefings.publish.build import build
 DATE = "2024-04-01"
 
 
-def _letter(seeds, tmp_path, sections: str, extra: str = ""):
+def _letter(seeds, tmp_path, sections: str, extra: str = "", tlp: str = "green"):
     """The sample's letter with these ``sections``; ``extra`` goes in a file of its own."""
     knowledge = seeds / "knowledge.yaml"
     text = knowledge.read_text().replace("    topics: [water, basin]\n",
                                          f"    topics: [water, basin]\n    sections: {sections}\n")
-    knowledge.write_text(text)
+    knowledge.write_text(text.replace("    tlp: green\n", f"    tlp: {tlp}\n", 1))
     (seeds / "extra.yaml").write_text(extra)
     out = tmp_path / "out"
     build(seeds=seeds, templates=None, out=out, date=DATE, jobs=1,
@@ -57,22 +58,28 @@ def test_the_email_shows_the_briefings_sections_in_its_order(
     assert web.select(".cites") == []
 
 
-def test_a_long_section_is_shortened_with_a_link_to_the_full_note(
-    sample_copy, tmp_path,
-):
+@pytest.mark.parametrize("tlp", ["clear", "green"])
+def test_a_long_section_is_shortened_with_a_link_to_the_full_note(sample_copy, tmp_path, tlp):
     events = "".join(
         f"  - {{id: extra-event-{n}, date: '2024-02-{n:02d}', title: Extra event {n}, "
         "actors: [qamaria], sources: [ministry-note]}\n" for n in range(1, 8)
     )
-    letter = _letter(sample_copy, tmp_path, "[bluf, timeline]",
-                     extra="events:\n" + events)
+    letter = _letter(sample_copy, tmp_path, "[bluf, timeline]", extra="events:\n" + events,
+                     tlp=tlp)
     soup = BeautifulSoup(letter.html, "html.parser")
     timeline = soup.select_one(".section-timeline")
     assert len(timeline.select("ul.lines li")) == 5
     more = timeline.select_one("p.more")
     assert more.get_text(" ", strip=True).startswith("5 more.")  # 10 events, 5 shown
-    assert more.a["href"] == f"https://desk.example.org/river-dispute/{DATE}/index.html#timeline"
-    assert "5 more. More in the full note: https://desk.example.org/" in letter.text
+    if tlp == "clear":  # on the public site: a link to the section of the full note
+        assert more.a["href"] == (
+            f"https://desk.example.org/river-dispute/{DATE}/index.html#timeline")
+        assert "5 more. More in the full note: https://desk.example.org/" in letter.text
+    else:  # restricted: no web copy to link to, the PDF is attached
+        assert more.a is None
+        assert f"attached as river-dispute-{DATE}.pdf" in more.get_text()
+        assert f"5 more. More in the full note, attached as river-dispute-{DATE}.pdf" in (
+            letter.text)
 
 
 def test_the_email_is_fluid_small_marked_first_and_plain_in_text(

@@ -144,6 +144,8 @@ class NoteContext:
     dealings_by_id: dict[str, Any] = field(
         default_factory=dict, metadata={"help": "dealing id -> dealing (in_return_for)"}
     )
+    correction: Any = field(default=None, metadata={
+        "help": "for a correction: number, why, corrected (what, in words), original (path)"})
     links: dict[str, str] = field(default_factory=dict, metadata={
         "help": "the web page's links, relative to it: 'pdf', 'editions', 'archive'"})
 
@@ -153,7 +155,8 @@ class NoteContext:
 
 def note_context(  # noqa: PLR0913
     part: Slice, *, as_of: str, edition: int, changes: list[str] | None, medium: str,
-    figures: tuple | None = None, since: Any = None, links: dict[str, str] | None = None,
+    figures: tuple | None = None, since: Any = None, correction: Any = None,
+    links: dict[str, str] | None = None,
 ) -> NoteContext:
     """The template context for one edition of a briefing."""
     from briefings.model import CREDIBILITY, LIKELIHOODS, RELIABILITY, SECTIONS, TLP_LEVELS
@@ -188,6 +191,7 @@ def note_context(  # noqa: PLR0913
         since=since,
         cutoff=information_cutoff(part),
         dealings_by_id={d.id: d for d in part.dealings},
+        correction=correction,
         links=links or {},
     )
 
