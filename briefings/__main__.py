@@ -91,6 +91,68 @@ def build(  # noqa: PLR0913
         f"{len(report.built)} built, {len(report.skipped)} unchanged and skipped, "
         f"{report.pages} pages, {report.bytes:,} bytes -> {out}/index.html"
     )
+    _lint_warnings(seeds, as_of=date or _date.today().isoformat())
+
+
+def _lint_warnings(seeds: Path, *, as_of: str) -> None:
+    """The lint findings as warnings (``briefings lint`` gives each one's fix)."""
+    from briefings.lint import lint as find
+    from briefings.load import load
+
+    findings = find(load(seeds), as_of=as_of)
+    for finding in findings:
+        click.echo(f"{finding.file}:{finding.line}:{finding.column}: warning: "
+                   f"{finding.code} {finding.message}", err=True)
+    if findings:
+        click.echo(f"{len(findings)} lint warnings: `briefings lint` shows how to fix each",
+                   err=True)
+
+
+@cli.command("lint")
+@SEEDS
+@click.option("--strict", is_flag=True, help="Exit 1 when there is any finding.")
+@click.option(
+    "--as-of", "as_of", callback=_iso_date,
+    help="Judge staleness (BR104) against this date, YYYY-MM-DD. [default: today]",
+)
+@click.option(
+    "--ignore", default="", metavar="CODES",
+    help="Comma-separated rule codes to switch off everywhere, e.g. BR104.",
+)
+def lint_command(seeds: Path, strict: bool, as_of: str | None, ignore: str) -> None:
+    """Report analytic weaknesses in the judgments and BLUFs, each with a fix.
+
+    Each finding is one line, FILE:LINE:COL: CODE message, followed by an indented
+    fix. Exits 0 unless --strict and there are findings (or the knowledge base
+    is invalid). The rules:
+
+    \b
+    BR101  high confidence resting on fewer than two publishers
+    BR102  an estimative word in a judgment statement (the likelihood carries it)
+    BR103  a judgment without indicators (what would change it)
+    BR104  a judgment whose newest source is over 365 days older than --as-of
+    BR105  high confidence citing only sources graded E or F
+    BR106  a BLUF longer than 60 words
+    BR107  an estimative word in a BLUF that is not a PHIA term ("probably")
+
+    One item switches a rule off with a reason: `lint_ignore: {BR103: "why"}` on
+    the judgment or briefing.
+    """
+    from briefings.lint import RULES
+    from briefings.lint import lint as find
+    from briefings.load import load
+
+    codes = frozenset(c.strip().upper() for c in ignore.split(",") if c.strip())
+    if unknown := sorted(codes - RULES.keys()):
+        raise click.BadParameter(f"unknown rule code {', '.join(unknown)}; the rules are "
+                                 f"{', '.join(RULES)}", param_hint="--ignore")
+    findings = find(load(seeds), as_of=as_of or _date.today().isoformat(), ignore=codes)
+    for finding in findings:
+        click.echo(f"{finding}\n    fix: {finding.fix}")
+    count = len(findings)
+    click.echo(f"{count} finding{'s' if count != 1 else ''}" if count else "no findings")
+    if strict and findings:
+        sys.exit(1)
 
 
 def _iso_moment(

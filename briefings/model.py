@@ -122,6 +122,9 @@ Likelihood = Literal[
     "remote-chance", "highly-unlikely", "unlikely", "realistic-possibility",
     "likely", "highly-likely", "almost-certain",
 ]
+LintCode = Annotated[str, StringConstraints(pattern=r"^BR[0-9]{3}$")]
+LintIgnore = dict[LintCode, Text] | None
+_LINT_IGNORE = "lint rules switched off for this item: {code: the reason}, e.g. {BR103: why}"
 Tlp = Literal["clear", "green", "amber", "amber+strict", "red"]
 Section = Literal[
     "bluf", "key-judgments", "changes", "actors", "motives",
@@ -248,6 +251,7 @@ class Judgment(Item):
     about: list[Slug] = []
     basis: Markdown | None = None
     indicators: list[Text] = Field([], description="what would change the judgment")
+    lint_ignore: LintIgnore = Field(None, description=_LINT_IGNORE)
 
 
 class Briefing(Item):
@@ -262,6 +266,7 @@ class Briefing(Item):
     timezone: TimeZone = "UTC"
     sections: list[Section] = list(SECTIONS)
     on_unchanged: Literal["send", "skip"] = "send"
+    lint_ignore: LintIgnore = Field(None, description=_LINT_IGNORE)
 
 
 COLLECTIONS: dict[str, type[Item]] = {
