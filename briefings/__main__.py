@@ -108,6 +108,26 @@ def _lint_warnings(seeds: Path, *, as_of: str) -> None:
                    err=True)
 
 
+@cli.command()
+@click.argument("folder", metavar="[DIR]", default=".",
+                type=click.Path(path_type=Path, file_okay=False))
+def init(folder: Path) -> None:
+    """Write a starter desk into DIR (default: this folder).
+
+    The desk: seeds/ (a small example knowledge base with every collection and a
+    briefing), templates/ (with a note on overriding), subscribers.csv, README.md
+    and .gitignore. Nothing is overwritten: if any of them exists, nothing is
+    written and the exit code is 1.
+    """
+    from briefings.desk import init_desk
+
+    written = init_desk(target=folder)
+    for relative in written:
+        click.echo(f"wrote {folder / relative}")
+    cd = "" if folder == Path() else f"cd {folder} && "
+    click.echo(f"next: {cd}briefings validate && briefings preview")
+
+
 @cli.command("lint")
 @SEEDS
 @click.option("--strict", is_flag=True, help="Exit 1 when there is any finding.")
