@@ -101,8 +101,8 @@ def _lint_warnings(seeds: Path, *, as_of: str) -> None:
 
     findings = find(load(seeds), as_of=as_of)
     for finding in findings:
-        click.echo(f"{finding.file}:{finding.line}:{finding.column}: warning: "
-                   f"{finding.code} {finding.message}", err=True)
+        click.echo(f"{finding.file}:{finding.line}:{finding.column}: warning: {finding.text}",
+                   err=True)
     if findings:
         click.echo(f"{len(findings)} lint warnings: `briefings lint` shows how to fix each",
                    err=True)

@@ -69,14 +69,21 @@ class Finding:
     line: int
     column: int
     code: str
+    collection: str
+    item: str
     message: str
 
     @property
     def fix(self) -> str:
         return RULES[self.code][1]
 
+    @property
+    def text(self) -> str:
+        """``CODE collection[id]: message``: the finding without its place."""
+        return f"{self.code} {self.collection}[{self.item}]: {self.message}"
+
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.code} {self.message}"
+        return f"{self.file}:{self.line}:{self.column}: {self.text}"
 
 
 def lint(kb: KnowledgeBase, *, as_of: str, ignore: frozenset[str] = frozenset()) -> list[Finding]:
@@ -86,11 +93,13 @@ def lint(kb: KnowledgeBase, *, as_of: str, ignore: frozenset[str] = frozenset())
     for judgment in kb["judgments"].values():
         for code, field, message in _judgment(kb, judgment, today):
             if code not in ignore and code not in (judgment.lint_ignore or {}):
-                found.append(Finding(*kb.where("judgments", judgment.id, field), code, message))
+                place = kb.where("judgments", judgment.id, field)
+                found.append(Finding(*place, code, "judgments", judgment.id, message))
     for briefing in kb["briefings"].values():
         for code, field, message in _briefing(briefing):
             if code not in ignore and code not in (briefing.lint_ignore or {}):
-                found.append(Finding(*kb.where("briefings", briefing.id, field), code, message))
+                place = kb.where("briefings", briefing.id, field)
+                found.append(Finding(*place, code, "briefings", briefing.id, message))
     return sorted(found, key=lambda f: (f.file, f.line, f.column, f.code))
 
 
@@ -112,40 +121,38 @@ def word_count(markdown: str) -> int:
 def _judgment(
     kb: KnowledgeBase, judgment: Judgment, today: date
 ) -> list[tuple[str, str, str]]:
-    label = f"judgments[{judgment.id}]"
     sources = [kb["sources"][c.source] for c in judgment.sources]
     found = []
     high = judgment.confidence == "high"
     publishers = {s.publisher.casefold() for s in sources}
     if high and len(publishers) < 2:
         rests = _counted(len(publishers), "publisher")
-        found.append(("BR101", "confidence", f"{label}: high confidence rests on {rests}"))
+        found.append(("BR101", "confidence", f"high confidence rests on {rests}"))
     words = estimative_words(judgment.statement, allow_phia=False)
     if words:
-        found.append(("BR102", "statement", f"{label}: {_quote(words)} in the statement"))
+        found.append(("BR102", "statement", f"{_quote(words)} in the statement"))
     if not judgment.indicators:
-        found.append(("BR103", "id", f"{label}: no indicators (what would change it)"))
+        found.append(("BR103", "id", "no indicators (what would change it)"))
     if sources:
         newest = max(_last_day(s.published) for s in sources)
         age = (today - newest).days
         if age > STALE_DAYS:
             older = f"{age} days older than {today} (limit {STALE_DAYS})"
-            found.append(("BR104", "sources", f"{label}: newest source is {older}"))
+            found.append(("BR104", "sources", f"newest source is {older}"))
     if high and sources and all(s.reliability in WEAK_GRADES for s in sources):
         found.append(("BR105", "confidence",
-                      f"{label}: high confidence but every source is graded E or F"))
+                      "high confidence but every source is graded E or F"))
     return found
 
 
 def _briefing(briefing: Briefing) -> list[tuple[str, str, str]]:
-    label = f"briefings[{briefing.id}]"
     found = []
     count = word_count(briefing.bluf)
     if count > BLUF_WORDS:
-        found.append(("BR106", "bluf", f"{label}: BLUF is {count} words (limit {BLUF_WORDS})"))
+        found.append(("BR106", "bluf", f"BLUF is {count} words (limit {BLUF_WORDS})"))
     words = estimative_words(briefing.bluf, allow_phia=True)
     if words:
-        found.append(("BR107", "bluf", f"{label}: {_quote(words)} in the BLUF is not a PHIA term"))
+        found.append(("BR107", "bluf", f"{_quote(words)} in the BLUF is not a PHIA term"))
     return found
 
 
