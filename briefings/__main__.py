@@ -128,6 +128,34 @@ def init(folder: Path) -> None:
     click.echo(f"next: {cd}briefings validate && briefings preview")
 
 
+@cli.command()
+@SEEDS
+@TEMPLATES
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+    help="Port to listen on (always on 127.0.0.1: the preview may show restricted notes).",
+)
+@click.option(
+    "--date", callback=_iso_date,
+    help="The notes' date, and the as-of date of lint's staleness rule. [default: today]",
+)
+def preview(seeds: Path, templates: Path, port: int, date: str | None) -> None:
+    """Serve the notes of the working files at http://127.0.0.1:PORT/, rebuilt on save.
+
+    /ID/ is a briefing's web page, with its lint findings and links to its PDF and
+    its email (HTML and plain text) beside it. Saving a file under the seeds or
+    templates folder reloads the open page; knowledge-base and template errors
+    are shown in the page (file:line:col) and the server keeps running. Nothing
+    is written, and no state, subscriber or mail server is used.
+    """
+    from briefings.preview import LOOPBACK
+    from briefings.preview import preview as run_preview
+
+    click.echo(f"previewing {seeds} at http://{LOOPBACK}:{port}/ (Ctrl+C to stop)")
+    run_preview(seeds=seeds, templates=templates, as_of=date or _date.today().isoformat(),
+                port=port, report=lambda message: click.echo(message, err=True))
+
+
 @cli.command("lint")
 @SEEDS
 @click.option("--strict", is_flag=True, help="Exit 1 when there is any finding.")

@@ -14,6 +14,8 @@ figure's name (two figures share a page), and anything that could run or fetch
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -129,6 +131,21 @@ def draw_figures(part: Slice) -> tuple[Figure, ...]:
         figures = [charts.measures_chart(part), charts.timeline_chart(part)]
         figures.insert(0, graph.result())
     return tuple(f for f in figures if f is not None)
+
+
+def drawn_from(part: Slice) -> str:
+    """A hash of what :func:`draw_figures` reads from ``part``: same hash, same figures.
+
+    Judgments, motives, sources and the BLUF are not drawn, so editing them keeps
+    the figures (``briefings preview`` redraws only when this changes).
+    """
+    def dump(items: tuple) -> list:
+        return [i.model_dump(mode="json", by_alias=True) for i in items]
+
+    drawn = {"tlp": part.briefing.tlp, "scope": part.briefing.actors,
+             "names": dump(tuple(part.names.values())), "measures": dump(part.measures),
+             "dealings": dump(part.dealings), "events": dump(part.events)}
+    return hashlib.sha256(json.dumps(drawn, sort_keys=True).encode()).hexdigest()
 
 
 def tlp_mark(part: Slice) -> tuple[str, str]:
