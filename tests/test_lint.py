@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -224,3 +225,22 @@ def test_help_lists_every_rule():
     result = run("lint", "--help")
     for code, (what, _) in RULES.items():
         assert code in result.stdout, (code, what)
+
+
+def test_build_prints_the_findings_as_warnings(planted, tmp_path):
+    result = run("build", "--seeds", str(planted), "--out", str(tmp_path / "out"),
+                 "--date", AS_OF, "--jobs", "1", "hedged-bluf")
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if ": warning: BR1" in line]
+    expected = lint(load(planted), as_of=AS_OF)
+    assert warnings == [f"{f.file}:{f.line}:{f.column}: warning: {f.text}" for f in expected]
+    assert (tmp_path / "out" / "hedged-bluf" / AS_OF / f"hedged-bluf-{AS_OF}.pdf").is_file()
+
+
+def test_the_schema_documents_the_opt_out():
+    from briefings.schema import json_schema
+
+    schema = json.loads(json_schema())
+    for model in ("Judgment", "Briefing"):
+        field = schema["$defs"][model]["properties"]["lint_ignore"]
+        assert "reason" in field["description"]
