@@ -30,7 +30,6 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from briefings.errors import InvalidKnowledgeBase, Problem, UserError
-from briefings.reader import yaml_files
 from briefings.render import get_env, note_context, render_note, template_dirs
 
 if TYPE_CHECKING:
@@ -78,10 +77,18 @@ class Desk:
         self._figures: dict[str, tuple[str, tuple[Figure, ...]]] = {}  # by drawn_from
 
     def stamp(self) -> str:
-        """A hash of the name, size and modification time of every working file."""
+        """A hash of the name, size and modification time of every working file.
+
+        Seeds count by their YAML files, templates by every file; hidden files and
+        editors' backups (``.x.swp``, ``x~``) do not count.
+        """
         digest = hashlib.sha256()
         for folder in (self.seeds, *template_dirs(self.templates)):
             for path in sorted(folder.rglob("*")):
+                if _scratch(path.relative_to(folder)) or (
+                    folder == self.seeds and path.suffix not in {".yaml", ".yml"}
+                ):
+                    continue
                 try:
                     stat = path.stat()
                 except OSError:  # removed while we looked: the next look sees it gone
@@ -103,7 +110,6 @@ class Desk:
 
         build = _Build(stamp=stamp)
         try:
-            yaml_files(self.seeds)
             build.kb = load(self.seeds)
         except InvalidKnowledgeBase as exc:
             build.problems = exc.problems
@@ -112,8 +118,8 @@ class Desk:
         if build.kb is not None:
             build.findings = lint(build.kb, as_of=self.as_of)
         count = len(build.problems)
-        self.report(f"{count} error{'s' if count != 1 else ''} in the knowledge base" if count
-                    else f"reloaded: {len(build.findings)} lint findings")
+        self.report(f"{self.seeds}: {count} error{'s' if count != 1 else ''}" if count
+                    else f"{self.seeds}: read, {len(build.findings)} lint findings")
         return build
 
     def page(self, briefing_id: str, kind: str) -> tuple[bytes, str]:
@@ -253,6 +259,11 @@ class _Views:
                 await asyncio.sleep(POLL_SECONDS)
 
         return StreamingResponse(stream(), media_type="text/event-stream", headers=_NO_STORE)
+
+
+def _scratch(relative: Path) -> bool:
+    """Hidden files and editors' backups: saving them changes no note."""
+    return any(part.startswith(".") for part in relative.parts) or relative.name.endswith("~")
 
 
 def _kind(briefing_id: str, name: str, as_of: str) -> str | None:

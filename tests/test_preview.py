@@ -202,3 +202,15 @@ def test_built_editions_carry_no_preview_script(sample_out):
     for page in sample_out.rglob("index.html"):
         assert "EventSource" not in page.read_text(encoding="utf-8")
         assert "preview-panel" not in page.read_text(encoding="utf-8")
+
+
+def test_editor_scratch_files_do_not_reload_but_a_new_yaml_file_does(desk, sample_copy):
+    client, _, _ = desk
+    stamp = client.app.state.desk.stamp
+    before = stamp()
+    (sample_copy / ".knowledge.yaml.swp").write_bytes(b"\0swap")
+    (sample_copy / "knowledge.yaml~").write_text("backup\n", encoding="utf-8")
+    (sample_copy / "notes.txt").write_text("not a knowledge-base file\n", encoding="utf-8")
+    assert stamp() == before
+    (sample_copy / "more.yaml").write_text("actors: []\n", encoding="utf-8")
+    assert stamp() != before
