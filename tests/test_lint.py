@@ -244,3 +244,17 @@ def test_the_schema_documents_the_opt_out():
     for model in ("Judgment", "Briefing"):
         field = schema["$defs"][model]["properties"]["lint_ignore"]
         assert "reason" in field["description"]
+
+
+@pytest.mark.parametrize(("published", "as_of", "stale"), [
+    ("2024-06", "2025-06-30", False),   # June 2024 counts as its last day, 365 days before
+    ("2024-06", "2025-07-01", True),
+    ("2024", "2025-12-31", False),
+    ("2024-02-29", "2025-03-01", True),
+])
+def test_staleness_reads_a_partial_date_as_its_last_day(write_yaml, published, as_of, stale):
+    kb = load(write_yaml({"kb.yaml": (
+        f'sources:\n  - {{id: s, publisher: P, title: T, published: "{published}"}}\n'
+        "judgments:\n  - id: j\n    statement: S.\n    likelihood: likely\n"
+        "    confidence: low\n    indicators: [I]\n    sources: [s]\n")}))
+    assert [f.code for f in lint(kb, as_of=as_of)] == (["BR104"] if stale else [])
