@@ -180,10 +180,14 @@ class Desk:
 
 def create_app(
     *, seeds: Path, templates: Path | None, as_of: str,
-    report: Callable[[str], None] | None = None,
+    report: Callable[[str], None] | None = None, stopping: Callable[[], bool] = lambda: False,
 ) -> Starlette:
-    """The preview's ASGI app for the working files in ``seeds`` and ``templates``."""
-    views = _Views(Desk(seeds=seeds, templates=templates, as_of=as_of, report=report))
+    """The preview's ASGI app for the working files in ``seeds`` and ``templates``.
+
+    ``stopping`` tells open event streams that the server is shutting down.
+    """
+    desk = Desk(seeds=seeds, templates=templates, as_of=as_of, report=report)
+    views = _Views(desk, stopping=stopping)
     routes = [
         Route("/", views.index),
         Route("/_preview/events", views.events),
@@ -198,8 +202,8 @@ def create_app(
 class _Views:
     """The preview's pages, each a view of the desk's current build."""
 
-    def __init__(self, desk: Desk) -> None:
-        self.desk, self.as_of = desk, desk.as_of
+    def __init__(self, desk: Desk, *, stopping: Callable[[], bool]) -> None:
+        self.desk, self.as_of, self.stopping = desk, desk.as_of, stopping
         self.env = get_env(desk.templates)
 
     def _chrome(self, status: int, **context: Any) -> Response:
@@ -251,7 +255,7 @@ class _Views:
             yield "retry: 1000\n\n"
             loop = asyncio.get_running_loop()
             deadline = loop.time() + STREAM_SECONDS
-            while loop.time() < deadline:
+            while loop.time() < deadline and not self.stopping():
                 stamp = await run_in_threadpool(self.desk.stamp)
                 if stamp != seen:
                     yield f"event: reload\ndata: {stamp}\n\n"
@@ -293,5 +297,10 @@ def preview(*, seeds: Path, templates: Path | None, as_of: str, port: int,
     """Serve the preview on loopback until interrupted."""
     import uvicorn
 
-    app = create_app(seeds=seeds, templates=templates, as_of=as_of, report=report)
-    uvicorn.run(app, host=LOOPBACK, port=port, log_level="warning", server_header=False)
+    app = create_app(seeds=seeds, templates=templates, as_of=as_of, report=report,
+                     stopping=lambda: server.should_exit)  # Ctrl+C ends the event streams
+    server = uvicorn.Server(uvicorn.Config(
+        app, host=LOOPBACK, port=port, log_level="warning", server_header=False,
+        timeout_graceful_shutdown=2,
+    ))
+    server.run()

@@ -189,10 +189,12 @@ def test_preview_listens_on_loopback_only(monkeypatch, sample_copy):
     heard = {}
     import uvicorn
 
-    monkeypatch.setattr(uvicorn, "run", lambda _app, **options: heard.update(options))
+    def listen(server) -> None:
+        heard.update(host=server.config.host, port=server.config.port)
+
+    monkeypatch.setattr(uvicorn.Server, "run", listen)
     preview.preview(seeds=sample_copy, templates=None, as_of=SAMPLE_DATE, port=8123)
-    assert heard["host"] == "127.0.0.1"
-    assert heard["port"] == 8123
+    assert heard == {"host": "127.0.0.1", "port": 8123}
     refused = run("preview", "--host", "192.0.2.1")
     assert refused.returncode == 2
     assert "--host" in refused.stderr
