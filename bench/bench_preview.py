@@ -58,9 +58,9 @@ def _change(path: Path, anchor: str, field: str, value: str) -> None:
 
 def main() -> None:
     sys.path.insert(0, str(ROOT))
-    from briefings.load import load
-    from briefings.preview import create_app
-    from briefings.scope import take_slice
+    from briefings.publish.load import load
+    from briefings.publish.preview import create_app
+    from briefings.publish.scope import take_slice
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

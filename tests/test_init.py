@@ -8,9 +8,9 @@ import pymupdf
 from conftest import SAMPLE, SEEDS
 from test_cli import run
 
-from briefings.desk import starter_files
-from briefings.load import load
 from briefings.model import COLLECTIONS
+from briefings.publish.desk import starter_files
+from briefings.publish.load import load
 
 
 def _tree(folder):

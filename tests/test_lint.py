@@ -10,8 +10,8 @@ from conftest import SEEDS
 from test_cli import run
 
 from briefings.errors import InvalidKnowledgeBase
-from briefings.lint import RULES, estimative_words, lint, word_count
-from briefings.load import load
+from briefings.publish.lint import RULES, estimative_words, lint, word_count
+from briefings.publish.load import load
 
 AS_OF = "2025-06-30"
 LONG_BLUF = " ".join(["The levy rises while the council meets again today"] * 7)  # 63 words
@@ -238,7 +238,7 @@ def test_build_prints_the_findings_as_warnings(planted, tmp_path):
 
 
 def test_the_schema_documents_the_opt_out():
-    from briefings.schema import json_schema
+    from briefings.publish.schema import json_schema
 
     schema = json.loads(json_schema())
     for model in ("Judgment", "Briefing"):

@@ -12,10 +12,10 @@ from bs4 import BeautifulSoup
 from conftest import SAMPLE_DATE
 from test_cli import run
 
-from briefings import figures, preview
-from briefings.lint import lint
-from briefings.load import load
-from briefings.scope import take_slice
+from briefings.publish import drawing, preview
+from briefings.publish.lint import lint
+from briefings.publish.load import load
+from briefings.publish.scope import take_slice
 
 with warnings.catch_warnings():  # starlette suggests httpx2; httpx is what the tests carry
     warnings.simplefilter("ignore")
@@ -99,8 +99,8 @@ def test_a_saved_change_rebuilds_the_page_and_tells_the_open_page(desk, monkeypa
     client, knowledge, kb = desk
     briefing = next(iter(kb["briefings"].values()))
     drawn = []
-    draw = figures.draw_figures
-    monkeypatch.setattr(figures, "draw_figures", lambda part: drawn.append(1) or draw(part))
+    draw = drawing.draw_figures
+    monkeypatch.setattr(drawing, "draw_figures", lambda part: drawn.append(1) or draw(part))
     first = client.get(f"/{briefing.id}/")
     old = _stamp(first)
     assert len(drawn) == 1

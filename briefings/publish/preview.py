@@ -29,15 +29,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
+from briefings.config import template_dirs
 from briefings.errors import InvalidKnowledgeBase, Problem, UserError
-from briefings.render import get_env, note_context, render_note, template_dirs
+from briefings.publish.render import get_env, note_context, render_note
 
 if TYPE_CHECKING:
     from starlette.requests import Request
 
-    from briefings.figures import Figure
-    from briefings.load import KnowledgeBase
-    from briefings.scope import Slice
+    from briefings.publish.figures import Figure
+    from briefings.publish.load import KnowledgeBase
+    from briefings.publish.scope import Slice
 
 LOOPBACK = "127.0.0.1"
 POLL_SECONDS = 0.25
@@ -105,8 +106,8 @@ class Desk:
             return self._build
 
     def _reload(self, stamp: str) -> _Build:
-        from briefings.lint import lint
-        from briefings.load import load
+        from briefings.publish.lint import lint
+        from briefings.publish.load import load
 
         build = _Build(stamp=stamp)
         try:
@@ -136,7 +137,7 @@ class Desk:
             return build.pages[key], _MEDIA[kind.rsplit(".", 1)[-1]]
 
     def _make(self, build: _Build, briefing_id: str, kind: str) -> bytes:
-        from briefings.scope import take_slice
+        from briefings.publish.scope import take_slice
 
         assert build.kb is not None
         part = take_slice(build.kb, briefing_id)
@@ -146,7 +147,7 @@ class Desk:
                                    medium=kind, figures=figures)
             return render_note(get_env(self.templates), context).encode()
         if kind == "pdf":
-            from briefings.pdf import write_pdf
+            from briefings.publish.pdf import write_pdf
 
             html = self.page(briefing_id, "print")[0].decode()
             return write_pdf(html, asset_dirs=template_dirs(self.templates))[0]
@@ -156,20 +157,21 @@ class Desk:
                 if figure.name == name:
                     return figure.png
             raise _NotFound(kind)
-        from briefings.figures import content_id
-        from briefings.mail import render_email
+        from briefings.editions import EMAIL_HTML, EMAIL_TEXT, content_id
+        from briefings.publish.email_parts import render_email
 
-        html, text = render_email(part, date=self.as_of, number=1, changes=None, since=None,
-                                  templates=self.templates, public_url=None, figures=figures)
+        parts = render_email(part, env=get_env(self.templates), date=self.as_of, number=1,
+                             changes=None, since=None, public_url=None, figures=figures)
         if kind == "email.txt":
-            return text.encode()
+            return parts[EMAIL_TEXT]
+        html = parts[EMAIL_HTML].decode()
         for figure in figures:  # the email's images, served beside it
             cid = content_id(figure.name, f"{briefing_id}-{self.as_of}")
             html = html.replace(f'src="cid:{cid}"', f'src="figure-{figure.name}.png"')
         return html.encode()
 
     def _figures_of(self, part: Slice) -> tuple[Figure, ...]:
-        from briefings.figures import draw_figures, drawn_from
+        from briefings.publish.drawing import draw_figures, drawn_from
 
         digest = drawn_from(part)
         kept = self._figures.get(part.briefing.id)
@@ -280,7 +282,7 @@ def _kind(briefing_id: str, name: str, as_of: str) -> str | None:
 
 
 def _judgments(build: _Build, briefing_id: str) -> tuple[Any, ...]:
-    from briefings.scope import take_slice
+    from briefings.publish.scope import take_slice
 
     assert build.kb is not None
     return take_slice(build.kb, briefing_id).judgments

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING
 from briefings.model import LIKELIHOODS
 
 if TYPE_CHECKING:
-    from briefings.load import KnowledgeBase
     from briefings.model import Briefing, Judgment
+    from briefings.publish.load import KnowledgeBase
 
 BLUF_WORDS = 60
 STALE_DAYS = 365

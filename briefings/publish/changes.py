@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from briefings.scope import Slice
+    from briefings.publish.scope import Slice
 
 _ORDER = ("remote-chance", "highly-unlikely", "unlikely", "realistic-possibility",
           "likely", "highly-likely", "almost-certain")
@@ -116,6 +116,6 @@ def _words(term: str) -> str:
 
 
 def _date(value: str) -> str:
-    from briefings.render import date_text
+    from briefings.publish.render import date_text
 
     return date_text(value)
