@@ -31,6 +31,17 @@ def iso_date(_ctx: click.Context, _param: click.Parameter, value: str | None) ->
     if value is None:
         return None
     try:
-        return _date.fromisoformat(value).isoformat()
+        return in_range(_date.fromisoformat(value)).isoformat()
     except ValueError:
         raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from None
+
+
+def in_range(moment: _date) -> _date:
+    """Dates (and date-times) the knowledge base allows; a year like 9999 is a typo."""
+    from briefings.values import FIRST_YEAR, LAST_YEAR
+
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise click.BadParameter(
+            f"year {moment.year:04d} is out of range: dates run from {FIRST_YEAR} to {LAST_YEAR}"
+        )
+    return moment

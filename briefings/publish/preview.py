@@ -154,18 +154,19 @@ class Desk:
         if kind.startswith("figure-"):
             name = kind.removeprefix("figure-").removesuffix(".png")
             for figure in figures:
-                if figure.name == name:
+                if figure.name == name and figure.drawn:
                     return figure.png
             raise _NotFound(kind)
         from briefings.editions import EMAIL_HTML, EMAIL_TEXT, content_id
         from briefings.publish.email_parts import render_email
 
+        images = tuple(f for f in figures if f.drawn)  # as the build: a sentence has no image
         parts = render_email(part, env=get_env(self.templates), date=self.as_of, number=1,
-                             changes=None, since=None, public_url=None, figures=figures)
+                             changes=None, since=None, public_url=None, figures=images)
         if kind == "email.txt":
             return parts[EMAIL_TEXT]
         html = parts[EMAIL_HTML].decode()
-        for figure in figures:  # the email's images, served beside it
+        for figure in images:  # the email's images, served beside it
             cid = content_id(figure.name, f"{briefing_id}-{self.as_of}")
             html = html.replace(f'src="cid:{cid}"', f'src="figure-{figure.name}.png"')
         return html.encode()
