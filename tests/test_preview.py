@@ -70,6 +70,8 @@ def test_the_page_is_the_note_with_links_and_lint_beside_it(desk):
     assert "fix:" in findings[0].get_text()
     assert soup.find("script", string=re.compile("EventSource"))
 
+    own = soup.select_one('.edition-links a[type="application/pdf"]')  # the note's own link
+    assert f"/{briefing.id}/{own['href']}" == links["PDF"]
     pdf = client.get(links["PDF"])
     assert pdf.headers["content-type"] == "application/pdf"
     with pymupdf.open(stream=pdf.content, filetype="pdf") as document:

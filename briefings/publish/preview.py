@@ -143,8 +143,11 @@ class Desk:
         part = take_slice(build.kb, briefing_id)
         figures = self._figures_of(part)
         if kind in {"web", "print"}:
+            from briefings.editions import pdf_name
+
+            links = {"pdf": pdf_name(briefing_id, self.as_of), "editions": "/", "archive": "/"}
             context = note_context(part, as_of=self.as_of, edition=1, changes=None,
-                                   medium=kind, figures=figures)
+                                   medium=kind, figures=figures, links=links)
             return render_note(get_env(self.templates), context).encode()
         if kind == "pdf":
             from briefings.publish.pdf import write_pdf
@@ -157,7 +160,8 @@ class Desk:
                 if figure.name == name and figure.drawn:
                     return figure.png
             raise _NotFound(kind)
-        from briefings.editions import EMAIL_HTML, EMAIL_TEXT, content_id
+        from briefings.editions import EMAIL_HTML, EMAIL_TEXT
+        from briefings.figure_image import content_id
         from briefings.publish.email_parts import render_email
 
         images = tuple(f for f in figures if f.drawn)  # as the build: a sentence has no image

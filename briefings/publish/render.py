@@ -156,6 +156,8 @@ class NoteContext:
     version: str = field(metadata={"help": "the briefings tool's version"})
     created: str = field(metadata={"help": "ISO timestamp for the PDF metadata"})
     figures: Any = field(default=None, metadata={"help": "the edition's figures, if any"})
+    correction: Any = field(default=None, metadata={
+        "help": "for a correction: number, why, corrected (what, in words), original (path)"})
     links: dict[str, str] = field(default_factory=dict, metadata={
         "help": "the web page's links, relative to it: 'pdf', 'editions', 'archive'"})
 
@@ -165,7 +167,8 @@ class NoteContext:
 
 def note_context(  # noqa: PLR0913
     part: Slice, *, as_of: str, edition: int, changes: list[str] | None, medium: str,
-    figures: tuple | None = None, since: Any = None, links: dict[str, str] | None = None,
+    figures: tuple | None = None, since: Any = None, correction: Any = None,
+    links: dict[str, str] | None = None,
 ) -> NoteContext:
     """The template context for one edition of a briefing."""
     from briefings.model import CREDIBILITY, LIKELIHOODS, RELIABILITY, SECTIONS, TLP_LEVELS
@@ -196,6 +199,7 @@ def note_context(  # noqa: PLR0913
         created=date.fromisoformat(as_of).isoformat() + "T00:00:00Z",
         figures=figures,
         since=since,
+        correction=correction,
         links=links or {},
     )
 
