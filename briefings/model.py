@@ -22,11 +22,13 @@ from pydantic import (
 )
 
 from briefings.cron import check_cron
+from briefings.opt_outs import LintIgnorable
 from briefings.values import (
     FIRST_YEAR,
     LAST_YEAR,
     MAX_NUMBER,
     check_briefing_id,
+    check_language,
     check_number,
     check_once,
     check_visible,
@@ -63,6 +65,7 @@ CREDIBILITY: dict[int, str] = {
     5: "improbable",
     6: "truth cannot be judged",
 }
+SCALES: dict[str, float] = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 TLP_LEVELS = ("clear", "green", "amber", "amber+strict", "red")
 SECTIONS = (
     "bluf", "key-judgments", "changes", "actors", "motives",
@@ -125,8 +128,7 @@ Text = Annotated[
 Markdown = Annotated[Text, Field(description="CommonMark text; raw HTML is shown as text")]
 Slug = Annotated[str, StringConstraints(pattern=SLUG, max_length=MAX_ID)]
 BriefingId = Annotated[Slug, AfterValidator(check_briefing_id)]
-# Numbers as written in YAML (check_number); bounds before the check, so the JSON
-# Schema shows them as minimum/maximum.
+# Numbers as written in YAML (check_number); bounds first: JSON Schema minimum/maximum.
 Quantity = Annotated[float, Field(ge=0, le=MAX_NUMBER), BeforeValidator(check_number)]
 CredibilityGrade = Annotated[int, Field(ge=1, le=6), BeforeValidator(check_number)]
 Date = Annotated[
@@ -140,6 +142,7 @@ WebAddress = Annotated[
     WithJsonSchema({"type": "string", "format": "uri", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"}),
 ]
 Country = Annotated[str, AfterValidator(_check_country)]
+Language = Annotated[str, AfterValidator(check_language)]
 Currency = Annotated[str, AfterValidator(_check_currency)]
 Cron = Annotated[str, AfterValidator(check_cron)]
 TimeZone = Annotated[str, AfterValidator(_check_timezone)]
@@ -148,9 +151,6 @@ Likelihood = Literal[
     "remote-chance", "highly-unlikely", "unlikely", "realistic-possibility",
     "likely", "highly-likely", "almost-certain",
 ]
-LintCode = Annotated[str, StringConstraints(pattern=r"^BR[0-9]{3}$")]
-LintIgnore = dict[LintCode, Text] | None
-_LINT_IGNORE = "lint rules switched off for this item: {code: the reason}, e.g. {BR103: why}"
 Tlp = Literal["clear", "green", "amber", "amber+strict", "red"]
 Section = Literal[
     "bluf", "key-judgments", "changes", "actors", "motives",
@@ -186,6 +186,9 @@ class Item(Contract):
     id: Slug = Field(description="unique within its collection; [a-z0-9][a-z0-9-]*")
 
 
+Subjects = Annotated[list[Slug], Field(description="what it is about (briefings.publish.scope)")]
+
+
 class Source(Item):
     publisher: Text
     title: Text
@@ -196,16 +199,24 @@ class Source(Item):
     notes: Text | None = None
 
 
+class Profile(Contract):  # what an actor is, for the notes on these subjects
+    subjects: list[Slug] = Field(min_length=1, description="the notes this profile is for")
+    summary: Markdown
+    sources: Cites = []
+
+
 class Actor(Item):
     name: Text
     kind: Literal["person", "state", "organisation", "group"]
     native_name: Text | None = Field(None, description="the name in the actor's own script")
+    lang: Language | None = Field(None, description="BCP 47 language of native_name, e.g. ko")
     aliases: list[Text] = []
     country: Country | None = Field(None, description="ISO 3166-1 alpha-2")
     role: Text | None = None
     leads: Slug | None = Field(None, description="id of the actor this one leads")
     summary: Markdown | None = None
     sources: Cites = []
+    profiles: list[Profile] = Field([], description="per subject, for summary and sources")
 
 
 class Motive(Item):
@@ -217,6 +228,7 @@ class Motive(Item):
     sources: Cites
     priority: Literal["primary", "secondary"] = "secondary"
     description: Markdown | None = None
+    subjects: Subjects = []
 
 
 class Measure(Item):
@@ -235,12 +247,19 @@ class Measure(Item):
     ends: Date | None = None
     authority: Text | None = None
     description: Markdown | None = None
+    subjects: Subjects = []
 
 
 class Value(Contract):
-    amount: Quantity
+    amount: Quantity = Field(description="e.g. 93800000000, 1.75e9, or 1.75 with a scale")
     currency: Currency = Field(description="ISO 4217")
     period: Text | None = None
+    scale: Literal["thousand", "million", "billion", "trillion"] | None = None  # 1.75 billion
+    estimate: bool = Field(default=False, description="an estimate: printed with 'about'")
+
+    @property
+    def total(self) -> float:  # in units of the currency
+        return self.amount * SCALES.get(self.scale or "", 1)
 
 
 class Dealing(Item):
@@ -258,6 +277,7 @@ class Dealing(Item):
     start: Date | None = None
     end: Date | None = None
     summary: Markdown | None = None
+    subjects: Subjects = []
 
 
 class Event(Item):
@@ -267,9 +287,10 @@ class Event(Item):
     actors: list[Slug] = []
     location: Text | None = None
     summary: Markdown | None = None
+    subjects: Subjects = []
 
 
-class Judgment(Item):
+class Judgment(Item, LintIgnorable):
     statement: Text
     likelihood: Likelihood = Field(description="UK PHIA probability yardstick")
     confidence: Literal["low", "moderate", "high"]
@@ -277,10 +298,10 @@ class Judgment(Item):
     about: list[Slug] = []
     basis: Markdown | None = None
     indicators: list[Text] = Field([], description="what would change the judgment")
-    lint_ignore: LintIgnore = Field(None, description=_LINT_IGNORE)
+    subjects: Subjects = []
 
 
-class Briefing(Item):
+class Briefing(Item, LintIgnorable):
     id: BriefingId = Field(description="unique; [a-z0-9][a-z0-9-]*, not a web route's name")
     title: Text
     bluf: Markdown = Field(description="the bottom line up front")
@@ -293,7 +314,11 @@ class Briefing(Item):
     timezone: TimeZone = "UTC"
     sections: Annotated[list[Section], AfterValidator(check_once)] = list(SECTIONS)
     on_unchanged: Literal["send", "skip"] = "send"
-    lint_ignore: LintIgnore = Field(None, description=_LINT_IGNORE)
+    subjects: list[Slug] = Field([], description="what the note covers: items sharing one")
+    include: list[Slug] = Field([], description="ids of items always in this briefing")
+    exclude: list[Slug] = Field([], description="ids of items never in this briefing")
+    key_judgments: list[Slug] = Field([], description="judgment ids, most important first")
+    cutoff: Date | None = Field(None, description="information cut-off (default: newest cited)")
     red_readers: list[Address] = Field(
         [], description="for TLP:RED: the addresses of the only readers it may go to")
 
@@ -309,13 +334,17 @@ COLLECTIONS: dict[str, type[Item]] = {
     "briefings": Briefing,
 }
 
-# Which fields name ids of which collection, for cross-reference checks.
-REFERENCES: dict[str, dict[str, str]] = {
+# The collections a briefing's subjects, include and exclude choose from.
+ITEMS = ("motives", "measures", "dealings", "events", "judgments")
+# Which fields name ids of which collection(s), for cross-reference checks.
+REFERENCES: dict[str, dict[str, str | tuple[str, ...]]] = {
     "actors": {"leads": "actors"},
     "motives": {"actor": "actors"},
     "measures": {"imposed_by": "actors", "targets": "actors"},
     "dealings": {"from": "actors", "to": "actors", "in_return_for": "dealings"},
     "events": {"actors": "actors"},
     "judgments": {"about": "actors"},
-    "briefings": {"actors": "actors"},
+    "briefings": {
+        "actors": "actors", "key_judgments": "judgments", "include": ITEMS, "exclude": ITEMS,
+    },
 }
