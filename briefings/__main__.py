@@ -171,6 +171,35 @@ def schema() -> None:
     click.echo(json_schema())
 
 
+@cli.command()
+@SEEDS
+@click.option(
+    "--out", type=click.Path(path_type=Path, file_okay=False), default=Path("out"),
+    show_default=True, help="Output folder whose editions are the record.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+@click.option("--as-of", callback=_iso_date,
+              help="Judge what is overdue as of this day, YYYY-MM-DD. [default: today]")
+def scorecard(seeds: Path, out: Path, as_json: bool, as_of: str | None) -> None:
+    """The judgments' track record: Brier score and calibration, from the edition archive.
+
+    Each resolved judgment is scored on the likelihood printed in the last edition
+    (of any briefing, as first issued) dated and built before its outcome; never on
+    today's YAML. Overdue judgments (past resolves_by, no outcome) are listed last.
+    """
+    import json
+
+    from briefings import scorecard as scoring
+    from briefings.load import load
+
+    card = scoring.scorecard(load(seeds), out=out,
+                             today=_date.fromisoformat(as_of) if as_of else _date.today())
+    if as_json:
+        click.echo(json.dumps(scoring.as_json(card), indent=2, ensure_ascii=False))
+    else:
+        click.echo(scoring.as_text(card))
+
+
 @cli.group()
 def subscribers() -> None:
     """Manage subscribers: address, name, topics and TLP clearance.

@@ -67,9 +67,23 @@ def atom_feed(shelves: list[dict]) -> bytes:
         entry.link(href=f"{base}/{link}" if base else link, rel="alternate")
         entry.updated(_moment(edition.built))
         entry.published(_moment(edition.built))
-        changed = "; ".join(edition.changes) if edition.changes else ""
-        entry.summary(f"Edition {edition.number} of {edition.date}. {changed}".strip())
+        entry.summary(f"Edition {edition.number} of {edition.date}. {_changes(edition)}".strip())
     return feed.atom_str(pretty=True)
+
+
+def _changes(edition: Edition) -> str:
+    """What changed, from the edition's ``changes.json``: counts, then the sentences."""
+    import json
+
+    from briefings.changes import summary
+    from briefings.editions import CHANGES
+
+    try:
+        document = json.loads((edition.folder / CHANGES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        document = None
+    counts = summary(document) if isinstance(document, dict) else ""
+    return " ".join(filter(None, (counts, "; ".join(edition.changes or ()))))
 
 
 def _moment(stamp: str) -> datetime:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Self
 from briefings import __version__
 from briefings.archive import write_archive
 from briefings.editions import (
+    CHANGES,
     SNAPSHOT,
     Edition,
     edition_folder,
@@ -58,6 +59,7 @@ class _Pending:
     title: str
     tlp: str
     changes: list[str] | None
+    changes_json: bytes
     digest: str
     since: dict[str, object] | None
     figures: tuple[Figure, ...]
@@ -88,8 +90,10 @@ def build(  # noqa: PLR0913
         return BuildReport(skipped=done)
 
     from briefings import figures as drawing
-    from briefings.changes import describe_changes
+    from briefings.changes import changes_json, list_changes
+    from briefings.errors import InvalidKnowledgeBase
     from briefings.load import load
+    from briefings.reasons import missing_reasons
     from briefings.mail import render_email
     from briefings.scope import take_slice
 
@@ -97,7 +101,7 @@ def build(  # noqa: PLR0913
     wanted = _wanted(kb, only)
     env = get_env(templates)
     report = BuildReport()
-    plans = []
+    plans, problems = [], []
     for briefing_id in wanted:
         part = take_slice(kb, briefing_id)
         previous = _previous(out, briefing_id, date)
@@ -110,16 +114,26 @@ def build(  # noqa: PLR0913
             report.skipped.append(briefing_id)
             continue
         number = existing.number if existing else _next_number(out, briefing_id)
-        plans.append((briefing_id, part, previous, inputs, number))
+        listed = list_changes(previous[1], part) if previous else None
+        if previous and listed:
+            problems += missing_reasons(kb, listed, briefing=briefing_id, since=previous[0].date)
+        plans.append((briefing_id, part, previous, inputs, number, listed))
+    if problems:
+        raise InvalidKnowledgeBase(problems)
+    from briefings.scorecard import archive
+    from briefings.track_record import track_record_annex
+
+    printed = archive(out)
     pending: list[_Pending] = []
     with _Printer(jobs=jobs, total=len(plans), asset_dirs=template_dirs(templates),
                   progress=progress) as printer:
-        for briefing_id, part, previous, inputs, number in plans:
-            changes = describe_changes(previous[1], part) if previous else None
+        for briefing_id, part, previous, inputs, number, listed in plans:
+            changes = None if listed is None else [line for c in listed for line in c.lines]
             drawn = drawing.draw_figures(part) if figures else ()  # once: web, print, email
             context = note_context(
                 part, as_of=date, edition=number, changes=changes, medium="web",
                 figures=drawn, since=previous[0] if previous else None,
+                track_record=track_record_annex(part, printed, as_of=date, figures=figures),
             )
             html = {m: render_note(env, replace(context, medium=m)) for m in ("web", "print")}
             printer.submit(briefing_id, html["print"])  # prints while the next is prepared
@@ -129,7 +143,9 @@ def build(  # noqa: PLR0913
             snapshot = json.dumps(part.to_json(), indent=1, ensure_ascii=False, sort_keys=True)
             pending.append(_Pending(
                 briefing_id, number, inputs, html["web"], html["print"], snapshot.encode(),
-                part.briefing.title, part.briefing.tlp, changes, part.digest(), since, drawn,
+                part.briefing.title, part.briefing.tlp, changes,
+                changes_json(listed, since=previous[0].date if previous else None),
+                part.digest(), since, drawn,
             ))
         images: dict[str, tuple[FigureImage, ...]] = {}
 
@@ -148,6 +164,7 @@ def build(  # noqa: PLR0913
                 "index.html": item.web.encode(),
                 pdf_name(item.briefing, date): pdf,
                 SNAPSHOT: item.snapshot,
+                CHANGES: item.changes_json,
                 **{image.filename: image.png for image in images[item.briefing]},
             },
             manifest={

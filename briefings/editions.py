@@ -6,6 +6,7 @@ OUT/<briefing>/<date>/index.html       the web edition
 OUT/<briefing>/<date>/<id>-<date>.pdf  the PDF
 OUT/<briefing>/<date>/figure-*.png     the figures as PNG, for the email
 OUT/<briefing>/<date>/snapshot.json    the slice it was built from
+OUT/<briefing>/<date>/changes.json     what changed since the previous edition, as data
 OUT/<briefing>/<date>/manifest.json    edition number, inputs hash, files, ...
 ```
 
@@ -29,6 +30,7 @@ from briefings.errors import UserError
 MANIFEST = "manifest.json"
 RECORD = ".last-build.json"
 SNAPSHOT = "snapshot.json"
+CHANGES = "changes.json"
 _SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 
 

@@ -20,12 +20,18 @@ from briefings.reader import Located, ReadError, read_yaml, yaml_files
 
 @dataclass(frozen=True)
 class KnowledgeBase:
-    """Every collection as ``{id: item}``, in file order."""
+    """Every collection as ``{id: item}``, in file order, and where each item is."""
 
     collections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    places: dict[tuple[str, str], tuple[str, int, int]] = field(default_factory=dict)
 
     def __getitem__(self, collection: str) -> dict[str, Any]:
         return self.collections[collection]
+
+    def place(self, collection: str, item_id: str) -> str:
+        """``FILE:LINE:COL`` of an item, for messages that point at it."""
+        file, line, column = self.places.get((collection, item_id), ("?", 1, 1))
+        return f"{file}:{line}:{column}"
 
 
 def load(seeds: Path) -> KnowledgeBase:
@@ -44,7 +50,8 @@ def load(seeds: Path) -> KnowledgeBase:
     _cross_check(items, places, problems)
     if problems:
         raise InvalidKnowledgeBase(problems)
-    return KnowledgeBase(items)
+    where = {key: (name, *doc.mark(path)) for key, (name, doc, path) in places.items()}
+    return KnowledgeBase(items, where)
 
 
 def _display(path: Path) -> str:
@@ -117,13 +124,22 @@ def _cross_check(items, places, problems) -> None:  # noqa: ANN001
                         problems.append(Problem(name, line, column, where, message))
     for collection, by_id in items.items():
         for item_id, item in by_id.items():
-            for index, citation in enumerate(getattr(item, "sources", None) or ()):
+            for loc, citation in _citations(item):
                 if citation.source not in items["sources"]:
                     name, doc, path = places[(collection, item_id)]
-                    line, column = doc.mark((*path, "sources", index))
-                    where = f"{collection}[{item_id}].sources[{index}]"
+                    line, column = doc.mark((*path, *loc))
+                    where = f"{collection}[{item_id}]{_where(loc)}"
                     message = f"no source with id {citation.source!r}"
                     problems.append(Problem(name, line, column, where, message))
+
+
+def _citations(item: Any) -> list[tuple[tuple, Any]]:
+    """Each citation of an item with its path in the item (an outcome cites too)."""
+    cited = [(("sources", i), c) for i, c in enumerate(getattr(item, "sources", None) or ())]
+    outcome = getattr(item, "outcome", None)
+    if outcome is not None:
+        cited += [(("outcome", "sources", i), c) for i, c in enumerate(outcome.sources)]
+    return cited
 
 
 def _label(collection: str, index: int, entry: Any) -> str:

@@ -240,6 +240,29 @@ class Event(Item):
     summary: Markdown | None = None
 
 
+def _check_past_day(value: str) -> str:
+    from datetime import date
+
+    if len(value) != len("YYYY-MM-DD"):
+        raise ValueError(f"expected the day it was known, YYYY-MM-DD, got {value!r}")
+    if value > date.today().isoformat():
+        raise ValueError(f"{value} is in the future: record an outcome once it is known")
+    return value
+
+
+PastDay = Annotated[Date, AfterValidator(_check_past_day)]
+
+
+class Outcome(Contract):
+    """What became of a judgment: recorded once known, with the sources that say so."""
+
+    result: Literal["happened", "not-happened", "void"] = Field(
+        description="void: the question can no longer be judged (it is not scored)"
+    )
+    on: PastDay = Field(description="the day it happened or was known not to, YYYY-MM-DD")
+    sources: Cites = Field(min_length=1, description="where the outcome is reported")
+
+
 class Judgment(Item):
     statement: Text
     likelihood: Likelihood = Field(description="UK PHIA probability yardstick")
@@ -248,6 +271,12 @@ class Judgment(Item):
     about: list[Slug] = []
     basis: Markdown | None = None
     indicators: list[Text] = Field([], description="what would change the judgment")
+    resolves_by: Date | None = Field(None, description="when the judgment can be judged")
+    resolves_when: Text | None = Field(None, description="how it will be judged")
+    outcome: Outcome | None = Field(None, description="what happened, once known")
+    reason_for_change: Text | None = Field(
+        None, description="why the likelihood or confidence moved since the last edition"
+    )
 
 
 class Briefing(Item):

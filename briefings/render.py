@@ -155,6 +155,8 @@ class NoteContext:
     version: str = field(metadata={"help": "the briefings tool's version"})
     created: str = field(metadata={"help": "ISO timestamp for the PDF metadata"})
     figures: Any = field(default=None, metadata={"help": "the edition's figures, if any"})
+    track_record: Any = field(default=None, metadata={
+        "help": "the annex Track record (TrackRecordAnnex), or None: nothing scored in scope"})
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -162,7 +164,7 @@ class NoteContext:
 
 def note_context(  # noqa: PLR0913
     part: Slice, *, as_of: str, edition: int, changes: list[str] | None, medium: str,
-    figures: tuple | None = None, since: Any = None,
+    figures: tuple | None = None, since: Any = None, track_record: Any = None,
 ) -> NoteContext:
     """The template context for one edition of a briefing."""
     from briefings.model import CREDIBILITY, LIKELIHOODS, RELIABILITY, SECTIONS, TLP_LEVELS
@@ -193,6 +195,7 @@ def note_context(  # noqa: PLR0913
         created=date.fromisoformat(as_of).isoformat() + "T00:00:00Z",
         figures=figures,
         since=since,
+        track_record=track_record,
     )
 
 

@@ -116,5 +116,6 @@ def take_slice(kb: KnowledgeBase, briefing_id: str) -> Slice:
     for group in (judgments, actors, motives, dealings, measures, events):
         for item in group:
             cited += item.sources
+    cited += [c for j in judgments if j.outcome for c in j.outcome.sources]  # track record
     sources = tuple(kb["sources"][s] for s in dict.fromkeys(c.source for c in cited))
     return Slice(briefing, actors, motives, measures, dealings, events, judgments, sources, names)

@@ -1,0 +1,38 @@
+"""Changes that explain themselves: a moved judgment must say why (ICD 203).
+
+When a judgment's likelihood or confidence differs from the briefing's previous
+edition, the judgment must carry a ``reason_for_change`` that is new since that
+edition (a reason left over from an earlier change does not count). The build of
+that briefing fails otherwise, naming the judgment's place and the old and new values.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from briefings.errors import Problem
+
+if TYPE_CHECKING:
+    from briefings.changes import Change
+    from briefings.load import KnowledgeBase
+
+_JUDGED = ("likelihood", "confidence")
+
+
+def missing_reasons(
+    kb: KnowledgeBase, changes: list[Change], *, briefing: str, since: str
+) -> list[Problem]:
+    """A problem for each judgment that moved since the edition of ``since`` without a reason."""
+    problems = []
+    for change in changes:
+        moved = {f: v for f, v in change.fields.items() if f in _JUDGED}
+        if change.collection != "judgments" or not moved or change.reason:
+            continue
+        file, line, column = kb.places.get(("judgments", change.id), ("?", 1, 1))
+        what = "; ".join(f"{f} {v['before']} → {v['after']}" for f, v in moved.items())
+        problems.append(Problem(
+            file, line, column, f"judgments[{change.id}].reason_for_change",
+            f"{what} since the {briefing} edition of {since}: say why in reason_for_change "
+            "(a reason new since that edition)",
+        ))
+    return problems
