@@ -65,7 +65,7 @@ class _Pending:
     figures: tuple[Figure, ...]
 
 
-def build(  # noqa: PLR0913
+def build(  # noqa: PLR0913, PLR0915 - one pipeline, read top to bottom
     *,
     seeds: Path,
     templates: Path | None,
@@ -91,17 +91,17 @@ def build(  # noqa: PLR0913
 
     from briefings import figures as drawing
     from briefings.changes import changes_json, list_changes
-    from briefings.errors import InvalidKnowledgeBase
     from briefings.load import load
-    from briefings.reasons import missing_reasons
     from briefings.mail import render_email
     from briefings.scope import take_slice
+    from briefings.scorecard import archive
+    from briefings.track_record import track_record_annex
 
     kb = load(seeds)
     wanted = _wanted(kb, only)
     env = get_env(templates)
     report = BuildReport()
-    plans, problems = [], []
+    plans = []
     for briefing_id in wanted:
         part = take_slice(kb, briefing_id)
         previous = _previous(out, briefing_id, date)
@@ -115,15 +115,9 @@ def build(  # noqa: PLR0913
             continue
         number = existing.number if existing else _next_number(out, briefing_id)
         listed = list_changes(previous[1], part) if previous else None
-        if previous and listed:
-            problems += missing_reasons(kb, listed, briefing=briefing_id, since=previous[0].date)
         plans.append((briefing_id, part, previous, inputs, number, listed))
-    if problems:
-        raise InvalidKnowledgeBase(problems)
-    from briefings.scorecard import archive
-    from briefings.track_record import track_record_annex
-
-    printed = archive(out)
+    _explain_changes(kb, plans)
+    printed = archive(out)  # what earlier editions printed: the track record's forecasts
     pending: list[_Pending] = []
     with _Printer(jobs=jobs, total=len(plans), asset_dirs=template_dirs(templates),
                   progress=progress) as printer:
@@ -198,6 +192,19 @@ def _unchanged(out: Path, fingerprint: str, date: str, only: Sequence[str]) -> l
         if edition is None or edition.inputs != inputs or not edition.pdf.exists():
             return []
     return list(only) or list(briefings)
+
+
+def _explain_changes(kb: KnowledgeBase, plans: list[tuple]) -> None:
+    """Each judgment that moved says why (:mod:`briefings.reasons`), or nothing is built."""
+    from briefings.errors import InvalidKnowledgeBase
+    from briefings.reasons import missing_reasons
+
+    problems = [
+        problem for briefing, _, previous, _, _, listed in plans if previous and listed
+        for problem in missing_reasons(kb, listed, briefing=briefing, since=previous[0].date)
+    ]
+    if problems:
+        raise InvalidKnowledgeBase(problems)
 
 
 def _wanted(kb: KnowledgeBase, only: Sequence[str]) -> list[str]:

@@ -133,7 +133,8 @@ def archive(out: Path) -> tuple[tuple[Printed, dict[str, Printed]], ...]:
             continue
         if not _first_issue(manifest, edition.folder.name, edition.date):
             continue
-        if "key-judgments" not in (snapshot.get("briefing") or {}).get("sections", ("key-judgments",)):
+        sections = (snapshot.get("briefing") or {}).get("sections", ("key-judgments",))
+        if "key-judgments" not in sections:
             continue
         stamp = Printed(edition.briefing, edition.title, edition.date, edition.number,
                         edition.tlp, edition.built, "", "", "")
@@ -152,7 +153,7 @@ def _first_issue(manifest: dict[str, Any], folder: str, day: str) -> bool:
     return folder == day and not marked
 
 
-def score(  # noqa: PLR0913
+def score(
     judgments: Iterable[Judgment],
     printed: tuple[tuple[Printed, dict[str, Printed]], ...],
     *,
@@ -271,10 +272,10 @@ def as_text(card: Scorecard) -> str:
     """The scorecard as tables for a terminal."""
     record = card.record
     lines = [
-        f"{len(record.judgments)} judgments resolved: {len(record.scored)} scored, "
-        f"{len(record.unscored)} unscored.",
-        f"Brier score: {_number(record.brier)} "
-        "(0 is perfect; always saying 50% scores 0.25)",
+        (f"{len(record.judgments)} judgments resolved: {len(record.scored)} scored, "
+        f"{len(record.unscored)} unscored."),
+        (f"Brier score: {_number(record.brier)} "
+        "(0 is perfect; always saying 50% scores 0.25)"),
         "",
         _table(("judgment", "statement", "band", "p", "edition scored", "result", "score"), [
             (s.id, _cut(s.statement), s.forecast.likelihood if s.forecast else "-",
@@ -288,8 +289,8 @@ def as_text(card: Scorecard) -> str:
     ]
     for briefing, of in card.by_briefing.items():
         if of.scored:
-            lines += ["", f"Calibration, {briefing} ({len(of.scored)} scored, "
-                      f"Brier {_number(of.brier)}):", _calibration(of)]
+            lines += ["", (f"Calibration, {briefing} ({len(of.scored)} scored, "
+                      f"Brier {_number(of.brier)}):"), _calibration(of)]
     if card.late:
         lines += ["", "Overdue (past resolves_by, no outcome):", *map(str, card.late)]
     return "\n".join(lines)

@@ -76,7 +76,7 @@ def calibration_chart(part: Slice, record: TrackRecord) -> Figure:
                    label="judgments at this likelihood")
         for band in bands:
             ax.annotate(f"{band.happened} of {band.n}", (band.probability, band.observed),
-                        xytext=(7, -3 if band.observed > 0.9 else 5),  # noqa: PLR2004
+                        xytext=(7, -3 if band.observed > 0.9 else 5),
                         textcoords="offset points", fontsize=7.5, color=INK,
                         annotation_clip=False)
         ticks = sorted(set(PROBABILITY.values()) | {0.0, 1.0})

@@ -30,10 +30,10 @@ TARGET = ROOT / "docs" / "track-record"
 
 RAISED = (
     "    likelihood: realistic-possibility\n    confidence: low\n",
-    "    likelihood: highly-likely\n    confidence: moderate\n"
+    ("    likelihood: highly-likely\n    confidence: moderate\n"
     "    resolves_by: 2024-09\n"
     "    resolves_when: A levy on Highland imports is in force.\n"
-    "    reason_for_change: The ministry has set a date for the levy.\n",
+    "    reason_for_change: The ministry has set a date for the levy.\n"),
 )
 RESERVOIR = """  - id: reservoir-full
     statement: Highland's reservoir reaches full level before the rains.
@@ -45,14 +45,14 @@ RESERVOIR = """  - id: reservoir-full
 """
 OUTCOMES = (
     ("    reason_for_change: The ministry has set a date for the levy.\n",
-     "    reason_for_change: The ministry has set a date for the levy.\n"
-     "    outcome: {result: happened, on: 2024-04-20, sources: [levy-gazette]}\n"),
+     ("    reason_for_change: The ministry has set a date for the levy.\n"
+     "    outcome: {result: happened, on: 2024-04-20, sources: [levy-gazette]}\n")),
     ("    about: [basin-council, highland]\n",
-     "    about: [basin-council, highland]\n"
-     "    outcome: {result: not-happened, on: 2024-04-30, sources: [levy-gazette]}\n"),
+     ("    about: [basin-council, highland]\n"
+     "    outcome: {result: not-happened, on: 2024-04-30, sources: [levy-gazette]}\n")),
     ("    resolves_by: 2024-06\n",
-     "    resolves_by: 2024-06\n"
-     "    outcome: {result: void, on: 2024-05-02, sources: [levy-gazette]}\n"),
+     ("    resolves_by: 2024-06\n"
+     "    outcome: {result: void, on: 2024-05-02, sources: [levy-gazette]}\n")),
 )
 AFTER_THE_FACT = """  - id: levy-court
     statement: A court suspends the levy within a month.
@@ -115,7 +115,7 @@ def main() -> None:
         (TARGET / "scorecard.json").write_text(briefings(*scorecard, "--json", cwd=work),
                                                encoding="utf-8")
         _annex_image(work / "out" / "river-dispute" / "2024-05-06")
-    print(f"wrote {TARGET.relative_to(ROOT)}/: scorecard.txt, scorecard.json, annex.png")  # noqa: T201
+    print(f"wrote {TARGET.relative_to(ROOT)}/: scorecard.txt, scorecard.json, annex.png")
 
 
 def _annex_image(folder: Path) -> None:

@@ -84,7 +84,7 @@ def test_run_fails_only_the_briefing_whose_judgment_moved(tmp_path, sample_copy,
     monkeypatch.setenv("BRIEFINGS_OUTBOX", str(tmp_path / "outbox"))
     monkeypatch.delenv("BRIEFINGS_SMTP_URL", raising=False)
     other = ("  - id: council-watch\n    title: Basin Council watch\n    bluf: Quiet.\n"
-             "    tlp: clear\n    actors: [basin-council]\n    schedule: \"0 6 * * 1\"\n")
+             '    tlp: clear\n    actors: [basin-council]\n    schedule: "0 6 * * 1"\n')
     (sample_copy / "knowledge.yaml").write_text(
         (sample_copy / "knowledge.yaml").read_text() + other)
     out = tmp_path / "out"

@@ -161,7 +161,8 @@ def test_overdue_judgments_are_for_the_analyst_only(tmp_path, sample_copy, build
     assert overdue(kb, today=date(2024, 5, 31)) == ()
     late = overdue(kb, today=date(2024, 6, 1))
     assert [o.id for o in late] == ["talks-resume"]
-    assert re.match(r".*knowledge\.yaml:\d+:\d+: judgments\[talks-resume\]\.resolves_by", str(late[0]))
+    assert re.match(r".*knowledge\.yaml:\d+:\d+: judgments\[talks-resume\]\.resolves_by",
+                    str(late[0]))
     result = CliRunner().invoke(cli, ["scorecard", "--seeds", str(sample_copy), "--out",
                                       str(tmp_path / "out"), "--as-of", "2024-06-01"])
     assert "Overdue" in result.output
