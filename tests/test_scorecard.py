@@ -185,8 +185,17 @@ def test_the_annex_shows_the_record_in_page_and_pdf(tmp_path, sample_copy, build
     assert annex.select_one("h2").get_text() == "Annex: track record"
     assert annex.select_one(".brier").get_text() == "0.223"
     assert annex.select_one("svg#figure-calibration-svg") is not None
-    # resolved judgments have left the key judgments
+    # resolved judgments have left the key judgments, in the note and in the email
     assert soup.select("#key-judgments .judgment") == []
+    from briefings.mail import render_email
+    from briefings.scope import Slice
+
+    part = Slice.from_json(json.loads((folder / "snapshot.json").read_text()))
+    html, text = render_email(part, date="2024-05-06", number=3, changes=None, since=None,
+                              templates=None, public_url=None)
+    key = BeautifulSoup(html, "html.parser").find("h2", string="Key judgments").parent
+    assert "Qamaria will impose" not in key.get_text()
+    assert "No judgments in this briefing's scope." in text
     said = [li.select_one(".said").get_text(" ", strip=True) for li in annex.select("li")]
     assert any("Highly likely" in s and "edition 2" in s for s in said)
     with pymupdf.open(folder / "river-dispute-2024-05-06.pdf") as document:
