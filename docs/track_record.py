@@ -6,10 +6,11 @@ Run from the project root (it writes only into docs/track-record/):
 
 1. Edition 1 (1 April 2024) of the sample briefing, as it stands.
 2. Edition 2 (8 April 2024): the levy judgment raised to highly likely, with its
-   reason, and a new judgment on the reservoir.
+   reason, and two new judgments (the reservoir; the power sale, due by May 2024).
 3. The outcomes are recorded; one judgment is added only after the fact (never
    published), and the levy judgment is "improved" after its outcome (not scored:
-   the archive keeps what was printed). Edition 3 (6 May 2024) carries the annex.
+   the archive keeps what was printed). Edition 3 (6 May 2024) carries the annex;
+   on 1 July the power-sale judgment is overdue (no outcome recorded).
 
 It writes ``scorecard.txt`` and ``scorecard.json`` (``briefings scorecard``), and
 ``annex.png`` (the annex's first page of the PDF, rendered with PyMuPDF).
@@ -41,6 +42,14 @@ RESERVOIR = """  - id: reservoir-full
     confidence: moderate
     about: [highland]
     resolves_by: 2024-06
+    sources: [river-gazette]
+  - id: power-deal
+    statement: Highland signs the power sale with the Basin Council.
+    likelihood: likely
+    confidence: low
+    about: [highland]
+    resolves_by: 2024-05
+    resolves_when: The Basin Council publishes a signed contract.
     sources: [river-gazette]
 """
 OUTCOMES = (
