@@ -117,7 +117,8 @@ def build(  # noqa: PLR0913, PLR0915 - one pipeline, read top to bottom
         listed = list_changes(previous[1], part) if previous else None
         plans.append((briefing_id, part, previous, inputs, number, listed))
     _explain_changes(kb, plans)
-    printed = archive(out)  # what earlier editions printed: the track record's forecasts
+    resolved = any(j.outcome for plan in plans for j in plan[1].judgments)
+    printed = archive(out) if resolved else ()  # earlier editions: the track record's forecasts
     pending: list[_Pending] = []
     with _Printer(jobs=jobs, total=len(plans), asset_dirs=template_dirs(templates),
                   progress=progress) as printer:

@@ -168,11 +168,16 @@ def test_overdue_judgments_are_for_the_analyst_only(tmp_path, sample_copy, build
     assert "Overdue" in result.output
     assert "talks-resume" in result.output
     out = tmp_path / "out"
+    build_on(sample_copy, out, "2024-05-06")
     build_on(sample_copy, out, "2024-06-03")
+    before = BeautifulSoup((out / "river-dispute/2024-05-06/index.html").read_text(),
+                           "html.parser")
+    assert "May 2024" in before.select_one("#judgment-talks-resume .resolution").get_text()
     page = (out / "river-dispute" / "2024-06-03" / "index.html").read_text()
     assert "overdue" not in page.lower()
     soup = BeautifulSoup(page, "html.parser")
-    assert "May 2024" in soup.select_one("#judgment-talks-resume .resolution").get_text()
+    assert soup.select_one("#judgment-talks-resume") is not None
+    assert soup.select_one("#judgment-talks-resume .resolution") is None  # past: not shown
 
 
 def test_the_annex_shows_the_record_in_page_and_pdf(tmp_path, sample_copy, build_on):
