@@ -2,8 +2,9 @@
 
 The forecast scored is the likelihood an edition printed, never today's YAML value
 (which may have been edited after the fact): the last edition, of any briefing, dated
-before the outcome's day *and* built before it, as first issued (a correction or a
-withdrawn edition does not count). Only editions that printed key judgments count.
+before the outcome's day *and* built before it, as first issued (never a correction;
+an edition withdrawn before the outcome does not count, one withdrawn after it does).
+Only editions that printed key judgments count.
 A judgment never printed before its outcome, or void, is unscored.
 
 Each likelihood scores at the PHIA band's probability below; the Brier score is the
@@ -39,17 +40,25 @@ VOID = "void"
 
 @dataclass(frozen=True)
 class Printed:
-    """A judgment as one edition printed it."""
+    """A judgment as one edition printed it, as first issued."""
 
+    id: str
+    statement: str
+    likelihood: str
+    confidence: str
     briefing: str
     title: str
     date: str
     number: int
     tlp: str
-    built: str
-    statement: str
-    likelihood: str
-    confidence: str
+    built: str  # when the edition was built, ISO 8601 UTC
+    withdrawn: str = ""  # when the edition was withdrawn, if it was
+
+    def forecast_for(self, outcome_day: str) -> bool:
+        """Whether this was a forecast of an outcome on ``outcome_day``: dated and built
+        before it, and not withdrawn before it (a withdrawal after the fact hides nothing)."""
+        return (self.date < outcome_day and bool(self.built) and self.built[:10] < outcome_day
+                and not (self.withdrawn and self.withdrawn[:10] < outcome_day))
 
 
 @dataclass(frozen=True)
@@ -118,44 +127,37 @@ class TrackRecord:
         return tuple(found)
 
 
-def archive(out: Path) -> tuple[tuple[Printed, dict[str, Printed]], ...]:
-    """What each edition in ``out`` printed, as first issued: key judgments by id.
+def archive(out: Path) -> tuple[Printed, ...]:
+    """Every key judgment each edition in ``out`` printed, as first issued.
 
-    Skips corrections and withdrawn editions, editions without a key-judgments
-    section, and folders whose snapshot cannot be read.
+    Skips corrections, editions without a key-judgments section, judgments already
+    resolved when printed, and folders whose snapshot cannot be read.
     """
-    found = []
+    found: list[Printed] = []
     for edition in editions(out):
         try:
             manifest = json.loads((edition.folder / MANIFEST).read_text(encoding="utf-8"))
             snapshot = json.loads((edition.folder / SNAPSHOT).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if not _first_issue(manifest, edition.folder.name, edition.date):
-            continue
+        if edition.folder.name != edition.date or manifest.get("correction"):
+            continue  # a correction is not what was first issued
         sections = (snapshot.get("briefing") or {}).get("sections", ("key-judgments",))
         if "key-judgments" not in sections:
             continue
-        stamp = Printed(edition.briefing, edition.title, edition.date, edition.number,
-                        edition.tlp, edition.built, "", "", "")
-        printed = {
-            j["id"]: Printed(edition.briefing, edition.title, edition.date, edition.number,
-                             edition.tlp, edition.built, j["statement"], j["likelihood"],
-                             j["confidence"])
+        withdrawn = manifest.get("withdrawn") or {}
+        found += [
+            Printed(j["id"], j["statement"], j["likelihood"], j["confidence"],
+                    edition.briefing, edition.title, edition.date, edition.number, edition.tlp,
+                    edition.built, str(withdrawn.get("when", "")) if withdrawn else "")
             for j in snapshot.get("judgments") or () if not j.get("outcome")
-        }
-        found.append((stamp, printed))
+        ]
     return tuple(found)
-
-
-def _first_issue(manifest: dict[str, Any], folder: str, day: str) -> bool:
-    marked = any(manifest.get(key) for key in ("correction", "corrects", "withdrawn"))
-    return folder == day and not marked
 
 
 def score(
     judgments: Iterable[Judgment],
-    printed: tuple[tuple[Printed, dict[str, Printed]], ...],
+    printed: tuple[Printed, ...],
     *,
     briefing: str | None = None,
     max_tlp: str = "red",
@@ -167,31 +169,21 @@ def score(
     editions marked at most that TLP.
     """
     ceiling = TLP_LEVELS.index(max_tlp)
-    usable = [
-        (stamp, by_id) for stamp, by_id in printed
-        if (briefing is None or stamp.briefing == briefing)
-        and TLP_LEVELS.index(stamp.tlp) <= ceiling
-    ]
+    usable = [p for p in printed if (briefing is None or p.briefing == briefing)
+              and TLP_LEVELS.index(p.tlp) <= ceiling]
     record = []
     for judgment in judgments:
         outcome = judgment.outcome
         if outcome is None or (as_of is not None and outcome.on > as_of):
             continue
-        if outcome.result == "void":
-            record.append(Scored(judgment.id, judgment.statement, outcome.result, outcome.on,
-                                 None, VOID))
-            continue
-        before = [
-            (stamp, by_id[judgment.id]) for stamp, by_id in usable
-            if judgment.id in by_id and stamp.date < outcome.on and stamp.built
-            and stamp.built[:10] < outcome.on
-        ]
-        if not before:
-            record.append(Scored(judgment.id, judgment.statement, outcome.result, outcome.on,
-                                 None, NEVER_PUBLISHED))
-            continue
-        _, last = max(before, key=lambda pair: (pair[0].date, pair[0].built, pair[0].briefing))
-        record.append(Scored(judgment.id, last.statement, outcome.result, outcome.on, last))
+        before = [p for p in usable if p.id == judgment.id and p.forecast_for(outcome.on)]
+        last = max(before, key=lambda p: (p.date, p.built, p.briefing), default=None)
+        if outcome.result == "void" or last is None:
+            why = VOID if outcome.result == "void" else NEVER_PUBLISHED
+            record.append(Scored(judgment.id, last.statement if last else judgment.statement,
+                                 outcome.result, outcome.on, None, why))
+        else:
+            record.append(Scored(judgment.id, last.statement, outcome.result, outcome.on, last))
     return TrackRecord(tuple(record))
 
 

@@ -47,7 +47,7 @@ class TrackRecordAnnex:
 
 
 def track_record_annex(
-    part: Slice, printed: tuple[tuple[Printed, dict[str, Printed]], ...], *, as_of: str,
+    part: Slice, printed: tuple[Printed, ...], *, as_of: str,
     figures: bool = True,
 ) -> TrackRecordAnnex | None:
     """The annex of ``part``'s note, or None when its scope holds no scored judgment."""

@@ -89,13 +89,22 @@ def test_an_edition_after_the_outcome_never_counts(tmp_path, sample_copy, build_
     levy = {s.id: s for s in score(kb["judgments"].values(), archive(out)).judgments}[
         "levy-imposed"]
     assert (levy.forecast.date, levy.forecast.likelihood) == ("2024-04-08", "highly-likely")
-    # a correction of edition 2 (marked in its manifest) is not what was first issued
     manifest = out / "river-dispute" / "2024-04-08" / "manifest.json"
     record = json.loads(manifest.read_text())
-    manifest.write_text(json.dumps({**record, "correction": "fixed a typo"}))
-    levy = {s.id: s for s in score(kb["judgments"].values(), archive(out)).judgments}[
-        "levy-imposed"]
-    assert (levy.forecast.date, levy.forecast.likelihood) == ("2024-04-01", "realistic-possibility")
+
+    def levy_forecast(**marks):
+        manifest.write_text(json.dumps({**record, **marks}))
+        levy = {s.id: s for s in score(kb["judgments"].values(), archive(out)).judgments}[
+            "levy-imposed"]
+        return levy.forecast.date, levy.forecast.likelihood
+
+    # withdrawn after the outcome: it was still the forecast readers had
+    assert levy_forecast(withdrawn={"when": "2024-04-25T09:00:00+00:00"}) == (
+        "2024-04-08", "highly-likely")
+    # withdrawn before the outcome, or a correction (not what was first issued): not scored
+    earlier = ("2024-04-01", "realistic-possibility")
+    assert levy_forecast(withdrawn={"when": "2024-04-10T09:00:00+00:00"}) == earlier
+    assert levy_forecast(correction={"number": 1, "why": "a typo"}) == earlier
 
 
 def test_never_published_and_void_are_unscored(tmp_path, sample_copy, build_on):
