@@ -44,7 +44,7 @@ def briefings(*args: str) -> list[str]:
 def print_html(folder: Path) -> list[Path]:
     """The print HTML of every seed briefing, exactly as the build hands it to WeasyPrint."""
     sys.path.insert(0, str(ROOT))
-    from briefings import build as build_module
+    from briefings.publish import build as build_module
 
     paths: list[Path] = []
 
@@ -77,7 +77,7 @@ def print_html(folder: Path) -> list[Path]:
 
 WEASYPRINT_ALONE = """
 import sys, weasyprint
-import briefings.pdf  # the same WeasyPrint as the build's: SVG text shaped as runs
+import briefings.publish.pdf  # the same WeasyPrint as the build's: SVG text shaped as runs
 for name in sys.argv[2:]:
     html = open(name, encoding="utf-8").read()
     weasyprint.HTML(string=html, base_url=sys.argv[1]).write_pdf(

@@ -28,7 +28,7 @@ CHILD = """
 import json, sys, time
 from pathlib import Path
 start = time.perf_counter()
-from briefings.build import build
+from briefings.publish.build import build
 report = build(seeds=Path(sys.argv[1]), templates=None, out=Path(sys.argv[2]),
                date="2025-04-09", force=True, figures=sys.argv[3] == "with")
 print(json.dumps({"seconds": time.perf_counter() - start, "built": len(report.built),

@@ -27,7 +27,7 @@ RUNS = 3
 
 
 def make_archive(out: Path) -> None:
-    from briefings.build import build
+    from briefings.publish.build import build
 
     build(seeds=ROOT / "seeds", templates=None, out=out, date="2020-01-06", jobs=2,
           figures=False)
@@ -44,7 +44,7 @@ def make_archive(out: Path) -> None:
 
 def resolved_seeds(target: Path) -> Path:
     """The seeds with an outcome on every judgment (happened, on 2025-01-01)."""
-    from briefings.load import load
+    from briefings.publish.load import load
 
     source = next(iter(load(ROOT / "seeds")["sources"]))
     shutil.copytree(ROOT / "seeds", target)
@@ -57,8 +57,8 @@ def resolved_seeds(target: Path) -> Path:
 
 
 def main() -> None:
-    from briefings.load import load
-    from briefings.scorecard import archive, score
+    from briefings.publish.load import load
+    from briefings.publish.scorecard import archive, score
 
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)

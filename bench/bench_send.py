@@ -61,8 +61,8 @@ def _edition(out: Path):  # noqa: ANN202
 
 
 def _sample_message(out: Path) -> bytes:
-    from briefings.mail import compose, message_bytes
-    from briefings.subscribers import Subscriber
+    from briefings.deliver.mail import compose, message_bytes
+    from briefings.deliver.subscribers import Subscriber
 
     letter = compose(_edition(out), public_url="https://briefings.example.org")
     reader = Subscriber(1, "reader00001@example.org", "Reader 1", (), "red", "active", "", "")
@@ -91,9 +91,9 @@ def client(kind: str, *, readers: int, port: int, out: Path, work: Path) -> dict
         seconds = time.perf_counter() - start
         size = len(data)
     else:
-        from briefings.deliver import deliver
-        from briefings.state import connect, transaction
-        from briefings.transports import SmtpTransport
+        from briefings.deliver.ledger import deliver
+        from briefings.deliver.state import connect, transaction
+        from briefings.deliver.transports import SmtpTransport
 
         conn_db = connect(work / f"state-{readers}.sqlite3")
         with transaction(conn_db):
@@ -144,7 +144,7 @@ def main() -> None:
         return
 
     sys.path.insert(0, str(ROOT))
-    from briefings.build import build
+    from briefings.publish.build import build
 
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)

@@ -1,14 +1,25 @@
-"""The output folder: the one place that knows its layout.
+"""The output folder: the one place that knows its layout, and the contract
+between the wings: publish writes an edition folder and its manifest, deliver
+reads them and never re-derives anything.
 
 ```
 OUT/index.html                         the archive: every edition
 OUT/<briefing>/<date>/index.html       the web edition
 OUT/<briefing>/<date>/<id>-<date>.pdf  the PDF
 OUT/<briefing>/<date>/figure-*.png     the figures as PNG, for the email
+OUT/<briefing>/<date>/email.html       the email's HTML part, CSS inlined (format 1)
+OUT/<briefing>/<date>/email.txt        the email's plain-text part (format 1)
 OUT/<briefing>/<date>/snapshot.json    the slice it was built from
 OUT/<briefing>/<date>/changes.json     what changed since the previous edition, as data
 OUT/<briefing>/<date>/manifest.json    edition number, inputs hash, files, ...
 ```
+
+The manifest (``format`` 1) records the briefing, edition number, date, TLP,
+topics, title, summary (the BLUF), the email's parts (``email``), the figures'
+PNGs (``figures``), and each file's size (``files``) and SHA-256 (``sha256``).
+In the email parts, :data:`UNSUBSCRIBE_MARK` stands where each reader's own
+unsubscribe link goes. A manifest without ``format`` is format 0 (before the
+email was rendered at build time): no email parts, topics in ``snapshot.json``.
 
 An edition is written to a temporary folder beside its place and moved in whole;
 nothing is ever written outside ``OUT``.
@@ -16,18 +27,23 @@ nothing is ever written outside ``OUT``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from briefings.errors import UserError
 
+FORMAT = 1  # the manifest's format version; older editions stay readable
 MANIFEST = "manifest.json"
+EMAIL_HTML = "email.html"
+EMAIL_TEXT = "email.txt"
+UNSUBSCRIBE_MARK = "https://unsubscribe.invalid/briefings-unsubscribe-link"
 RECORD = ".last-build.json"
 SNAPSHOT = "snapshot.json"
 CHANGES = "changes.json"
@@ -51,6 +67,11 @@ class Edition:
     built: str = ""  # when it was written, ISO 8601 UTC
     since: dict[str, Any] | None = None  # the previous edition: {"date", "number"}
     figures: tuple[dict[str, Any], ...] = ()  # FigureImage records; PNGs beside the manifest
+    format: int = 0  # 0: written before the manifest carried the email (see the module doc)
+    topics: tuple[str, ...] = ()
+    summary: str = ""  # the BLUF, as written (Markdown)
+    email: dict[str, str] | None = None  # {"html": file, "text": file}; None before format 1
+    sha256: dict[str, str] | None = None  # file name -> SHA-256 hex; None before format 1
 
     @property
     def html(self) -> Path:
@@ -59,6 +80,44 @@ class Edition:
     @property
     def pdf(self) -> Path:
         return self.folder / pdf_name(self.briefing, self.date)
+
+
+@dataclass(frozen=True)
+class FigureImage:
+    """A figure's PNG and its words: kept in the edition's folder, attached to its email."""
+
+    name: str
+    caption: str
+    description: str
+    key: tuple[str, ...]
+    png: bytes = field(repr=False)
+
+    @property
+    def filename(self) -> str:
+        return f"figure-{self.name}.png"
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """Pixels; twice the display size, for sharp images on dense screens."""
+        return int.from_bytes(self.png[16:20], "big"), int.from_bytes(self.png[20:24], "big")
+
+    def record(self) -> dict[str, object]:
+        """Its entry in the edition's manifest (the PNG is a file beside it)."""
+        return {"name": self.name, "file": self.filename, "caption": self.caption,
+                "description": self.description, "key": list(self.key)}
+
+    @classmethod
+    def read(cls, record: dict[str, object], folder: Path) -> FigureImage:
+        """The image a manifest ``record`` names, its PNG read from ``folder``."""
+        png = (folder / str(record["file"])).read_bytes()
+        return cls(str(record["name"]), str(record["caption"]), str(record["description"]),
+                   tuple(record.get("key") or ()), png)  # type: ignore[arg-type]
+
+
+def content_id(name: str, edition_id: str) -> str:
+    """``figure-NAME.EDITION@briefings.invalid``: unique per figure and edition (RFC 2392)."""
+    safe = re.sub(r"[^A-Za-z0-9.-]", "-", edition_id)
+    return f"figure-{name}.{safe}@briefings.invalid"
 
 
 def pdf_name(briefing: str, date: str) -> str:
@@ -82,10 +141,30 @@ def read_edition(folder: Path) -> Edition | None:
             files=dict(data["files"]), folder=folder, digest=data.get("slice", ""),
             changes=None if data.get("changes") is None else tuple(data["changes"]),
             built=data.get("built", ""), since=data.get("since"),
-            figures=tuple(data.get("figures") or ()),
+            figures=tuple(data.get("figures") or ()), format=int(data.get("format", 0)),
+            topics=tuple(data["topics"] if "topics" in data else _snapshot_topics(folder)),
+            summary=data.get("summary", ""), email=data.get("email"), sha256=data.get("sha256"),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def _snapshot_topics(folder: Path) -> list[str]:
+    """A format-0 edition's topics: its manifest has none, its snapshot has them."""
+    snapshot = json.loads((folder / SNAPSHOT).read_text(encoding="utf-8"))
+    return list(snapshot["briefing"].get("topics") or ())
+
+
+def read_part(edition: Edition, name: str) -> bytes:
+    """One file of ``edition``, checked against the SHA-256 its manifest records."""
+    if not _SAFE_NAME.match(name):
+        raise UserError(f"{edition.folder / MANIFEST}: refusing to read the file {name!r}")
+    data = (edition.folder / name).read_bytes()
+    expected = (edition.sha256 or {}).get(name)
+    if expected is not None and hashlib.sha256(data).hexdigest() != expected:
+        raise UserError(f"{edition.folder / name}: changed since it was built "
+                        "(its SHA-256 differs from the manifest's); rebuild the edition")
+    return data
 
 
 def editions(out: Path, briefing: str | None = None) -> list[Edition]:
@@ -120,11 +199,13 @@ def write_edition(
     temporary = Path(tempfile.mkdtemp(prefix=f".{date}-", dir=final.parent))
     temporary.chmod(0o755)
     try:
-        sizes = {}
+        sizes, hashes = {}, {}
         for name, content in files.items():
             (temporary / name).write_bytes(content)
             sizes[name] = len(content)
-        record = {**manifest, "briefing": briefing, "date": date, "files": sizes}
+            hashes[name] = hashlib.sha256(content).hexdigest()
+        record = {**manifest, "format": FORMAT, "briefing": briefing, "date": date,
+                  "files": sizes, "sha256": hashes}
         (temporary / MANIFEST).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
         _swap_in(temporary, final)
     except BaseException:

@@ -1,16 +1,22 @@
-"""User errors: a clean message and an exit code, never a traceback."""
+"""User errors: a clean message and an exit code, never a traceback.
+
+Plain exceptions: the command line (:mod:`briefings.cli`) shows them and exits 1.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import click
 
-
-class UserError(click.ClickException):
+class UserError(Exception):
     """A mistake in the user's input or settings; shown without a traceback."""
 
-    exit_code = 1
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +43,3 @@ class InvalidKnowledgeBase(UserError):
         lines = [str(p) for p in self.problems]
         lines.append(f"{count} error{'s' if count != 1 else ''} in the knowledge base")
         super().__init__("\n".join(lines))
-
-    def show(self, file: object = None) -> None:
-        """Print one problem a line, with no "Error:" prefix to break ``file:line``."""
-        click.echo(self.message, err=True, file=file)  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from briefings.build import build
+from briefings.publish.build import build
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "tests" / "sample"

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from mail_helpers import DATE, EXTRA, LATER, SAMPLE, Recorder, free_port
+from mail_helpers import DATE, EXTRA, LATER, PUBLIC, SAMPLE, Recorder, free_port
 
-from briefings.build import build
+from briefings.config import DEFAULT_STATE, Settings
+from briefings.publish.build import build
 
 
 @pytest.fixture
@@ -33,23 +34,27 @@ def smtp():
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """OUT with river-dispute (green; water, basin), basin-power (amber; power) and
-    basin-watch (clear; no topics), each on DATE, and river-dispute again on LATER."""
+    basin-watch (clear; no topics), each on DATE, and river-dispute again on LATER;
+    built with the public URL PUBLIC, so the emails link to the web page."""
     seeds = tmp_path_factory.mktemp("mail-seeds")
     (seeds / "knowledge.yaml").write_bytes((SAMPLE / "knowledge.yaml").read_bytes())
     (seeds / "extra.yaml").write_text(EXTRA, encoding="utf-8")
     out = tmp_path_factory.mktemp("mail-out")
-    build(seeds=seeds, templates=None, out=out, date=DATE, jobs=2)
-    build(seeds=seeds, templates=None, out=out, date=LATER, jobs=1, only=["river-dispute"])
+    settings = Settings(public_url=PUBLIC)
+    build(seeds=seeds, templates=None, out=out, date=DATE, jobs=2, settings=settings)
+    build(seeds=seeds, templates=None, out=out, date=LATER, jobs=1, only=["river-dispute"],
+          settings=settings)
     return out
 
 
 @pytest.fixture
 def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh state database and clean settings, run from ``tmp_path``."""
+    """A fresh state database and clean settings, run from ``tmp_path``: the
+    default database (``connect()``) is the one BRIEFINGS_STATE names for the CLI."""
     for name in ("BRIEFINGS_SMTP_URL", "BRIEFINGS_PUBLIC_URL", "BRIEFINGS_FROM",
                  "BRIEFINGS_SECRET", "BRIEFINGS_OUTBOX"):
         monkeypatch.delenv(name, raising=False)
-    path = tmp_path / "state" / "briefings.sqlite3"
+    path = tmp_path / DEFAULT_STATE
     monkeypatch.setenv("BRIEFINGS_STATE", str(path))
     monkeypatch.chdir(tmp_path)
     return path

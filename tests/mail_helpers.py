@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "tests" / "sample"
 DATE = "2024-04-01"
 LATER = "2024-05-01"
+PUBLIC = "https://briefings.example.org/desk"  # the public URL the mail tests build with
 
 # Two more briefings on the sample's actors, to check who gets what.
 EXTRA = """\

@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 
-from briefings.build import build
+from briefings.config import Settings
+from briefings.publish.build import build
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -28,11 +29,11 @@ def links(page: Path) -> list[str]:
 def test_archive_pages_list_editions_newest_first_and_every_link_resolves(
     tmp_path, sample_copy, monkeypatch,
 ):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1712000000")
     add_restricted_briefing(sample_copy)
     out = tmp_path / "out"
     for date in ("2024-04-01", "2024-04-08"):
-        build(seeds=sample_copy, templates=None, out=out, date=date, jobs=1)
+        build(seeds=sample_copy, templates=None, out=out, date=date, jobs=1,
+              settings=Settings(source_date_epoch=1712000000))
     index = out / "index.html"
     soup = BeautifulSoup(index.read_text(), "html.parser")
     shelf = soup.select_one("#briefing-river-dispute")
@@ -55,10 +56,10 @@ def test_archive_pages_list_editions_newest_first_and_every_link_resolves(
 
 
 def test_feed_lists_public_editions_only(tmp_path, sample_copy, monkeypatch):
-    monkeypatch.setenv("BRIEFINGS_PUBLIC_URL", "https://briefings.example.org/")
     add_restricted_briefing(sample_copy)
     out = tmp_path / "out"
-    build(seeds=sample_copy, templates=None, out=out, date="2024-04-01", jobs=1)
+    build(seeds=sample_copy, templates=None, out=out, date="2024-04-01", jobs=1,
+          settings=Settings(public_url="https://briefings.example.org/"))
     feed = ET.fromstring((out / "feed.xml").read_bytes())  # noqa: S314 - our own output
     assert feed.tag == f"{ATOM}feed"
     entries = feed.findall(f"{ATOM}entry")

@@ -7,7 +7,7 @@ import json
 import pymupdf
 from bs4 import BeautifulSoup
 
-from briefings.build import build
+from briefings.publish.build import build
 
 
 def rewrite(folder, *pairs):

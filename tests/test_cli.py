@@ -21,7 +21,7 @@ def run(*args: str, cwd=ROOT, env=None) -> subprocess.CompletedProcess[str]:
 
 def imports_after(args: list[str]) -> set[str]:
     code = (
-        "import sys\nfrom briefings.__main__ import cli\n"
+        "import sys\nfrom briefings.cli.main import cli\n"
         f"try:\n    cli({args!r}, prog_name='briefings')\nexcept SystemExit:\n    pass\n"
         "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
     )
@@ -36,11 +36,11 @@ def test_help_and_validate_never_import_weasyprint(args):
     assert "click" in modules
     assert "weasyprint" not in modules
     if args[0] == "validate":
-        assert "briefings.load" in modules
+        assert "briefings.publish.load" in modules
 
 
 def test_help_documents_every_option_of_every_command():
-    from briefings.__main__ import cli
+    from briefings.cli.main import cli
 
     for name, command in cli.commands.items():
         result = run(name, "--help")

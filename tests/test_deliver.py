@@ -13,12 +13,12 @@ import pytest
 from click.testing import CliRunner
 from mail_helpers import DATE, LATER, ROOT, free_port
 
-from briefings.__main__ import cli
-from briefings.deliver import deliver, pick_editions
+from briefings.cli.main import cli
+from briefings.deliver.ledger import deliver, pick_editions
+from briefings.deliver.state import connect, one_at_a_time
+from briefings.deliver.subscribers import add
+from briefings.deliver.transports import SmtpTransport, redact
 from briefings.editions import editions
-from briefings.state import connect, one_at_a_time
-from briefings.subscribers import add
-from briefings.transports import SmtpTransport, redact
 
 pytest_plugins = ["mail_fixtures"]
 

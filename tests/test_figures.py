@@ -16,11 +16,12 @@ import pytest
 from bs4 import BeautifulSoup
 from PIL import Image
 
-from briefings.build import build
-from briefings.charts import short_label, span
-from briefings.figures import FigureImage, content_id, draw_figures
-from briefings.load import load
-from briefings.scope import take_slice
+from briefings.editions import FigureImage, content_id
+from briefings.publish.build import build
+from briefings.publish.charts import short_label, span
+from briefings.publish.drawing import draw_figures
+from briefings.publish.load import load
+from briefings.publish.scope import take_slice
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "tests" / "sample"
@@ -233,9 +234,9 @@ def test_nothing_to_draw_no_figure(sample_part) -> None:
 _DIGEST = """
 import hashlib, json, sys
 from pathlib import Path
-from briefings.figures import draw_figures
-from briefings.load import load
-from briefings.scope import take_slice
+from briefings.publish.drawing import draw_figures
+from briefings.publish.load import load
+from briefings.publish.scope import take_slice
 part = take_slice(load(Path(sys.argv[1])), sys.argv[2])
 print(json.dumps({f.name: [hashlib.sha256(f.svg.encode()).hexdigest(),
                            hashlib.sha256(f.png).hexdigest()] for f in draw_figures(part)}))
@@ -343,7 +344,7 @@ def test_pdf_figures_carry_their_description_as_alternative_text(
 def test_print_html_embeds_the_same_svg(sample_part) -> None:
     import base64
 
-    from briefings.render import get_env, note_context, render_note
+    from briefings.publish.render import get_env, note_context, render_note
 
     figures = draw_figures(sample_part)
     context = note_context(sample_part, as_of="2024-04-01", edition=1, changes=None,
@@ -392,7 +393,8 @@ def test_sending_draws_nothing(built: Path) -> None:
     """The email takes the PNGs the build drew: no drawing library at send time."""
     script = (
         "import sys; from pathlib import Path; from briefings.editions import read_edition;"
-        "from briefings.mail import compose; letter = compose(read_edition(Path(sys.argv[1])));"
+        "from briefings.deliver.mail import compose;"
+        "letter = compose(read_edition(Path(sys.argv[1])));"
         "assert len(letter.figures) == 3, letter.figures;"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "{'matplotlib', 'graphviz', 'weasyprint'}))"

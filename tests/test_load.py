@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from briefings.errors import InvalidKnowledgeBase
-from briefings.load import load
+from briefings.publish.load import load
 from briefings.reader import MAX_FILE_BYTES
 
 SOURCE = """\

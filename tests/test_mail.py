@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import hashlib
 import json
 import re
 import shutil
@@ -13,16 +14,15 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from mail_helpers import DATE
+from mail_helpers import DATE, PUBLIC
 
+from briefings.deliver.mail import compose, message_bytes, message_for, sender_address
+from briefings.deliver.subscribers import Subscriber
 from briefings.editions import MANIFEST, editions, read_edition
 from briefings.errors import UserError
-from briefings.mail import compose, message_bytes, message_for, sender_address
-from briefings.subscribers import Subscriber
 
 pytest_plugins = ["mail_fixtures"]
 
-PUBLIC = "https://briefings.example.org/desk"
 WHEN = datetime(2024, 4, 1, 7, 30, tzinfo=UTC)
 
 
@@ -39,9 +39,9 @@ def _parse(message: EmailMessage) -> EmailMessage:
 
 
 @pytest.fixture
-def letter(built, monkeypatch):
-    monkeypatch.setenv("BRIEFINGS_FROM", "Policy Desk <desk@example.org>")
-    return compose(_edition(built), public_url=PUBLIC + "/")
+def letter(built):
+    sender = sender_address("Policy Desk <desk@example.org>")
+    return compose(_edition(built), sender=sender, public_url=PUBLIC + "/")
 
 
 def test_every_header_is_there(letter):
@@ -144,9 +144,8 @@ def test_a_hostile_name_is_quoted_not_obeyed(letter):
         message_for(letter, _reader(name="Ann\r\nBcc: x@example.org"), unsubscribe_path="/u/7/x")
 
 
-def test_without_a_public_url_there_is_a_mailto_and_no_web_link(built, monkeypatch):
-    monkeypatch.delenv("BRIEFINGS_FROM", raising=False)
-    letter = compose(_edition(built), public_url=None)
+def test_without_a_public_url_there_is_a_mailto_and_no_web_link(sample_out):
+    letter = compose(_edition(sample_out), public_url=None)  # built without one either
     message = _parse(message_for(letter, _reader(), unsubscribe_path="/u/7/x"))
     assert message["From"] == "briefings@localhost"
     assert message["List-Unsubscribe"] == "<mailto:briefings@localhost?subject=unsubscribe>"
@@ -161,48 +160,54 @@ def test_the_tlp_is_in_the_subject(built):
     assert letter.subject == f"[TLP:AMBER] Power sales in the basin - {DATE}"
 
 
-def test_an_older_edition_is_mailed_as_it_was_built(built, tmp_path):
+def test_an_edition_is_mailed_as_it_was_built_without_its_snapshot(built, tmp_path):
+    """Sending reads the email parts the build wrote, never the snapshot."""
     copy = tmp_path / "river-dispute" / DATE
     shutil.copytree(_edition(built).folder, copy)
-    manifest = json.loads((copy / MANIFEST).read_text())
-    snapshot = json.loads((copy / "snapshot.json").read_text())
-    snapshot["briefing"]["bluf"] = "An older bottom line."
-    (copy / "snapshot.json").write_text(json.dumps(snapshot))
-    manifest["changes"] = ["Added the judgment on the talks", "Levy <now> threatened"]
-    manifest["since"] = {"date": "2024-03-25", "number": 1}
-    (copy / MANIFEST).write_text(json.dumps(manifest))
+    (copy / "snapshot.json").write_text("not JSON: sending must not read it")
     edition = read_edition(copy)
     assert edition is not None
 
     letter = compose(edition, public_url=None)
 
+    assert letter.html == (copy / edition.email["html"]).read_text(encoding="utf-8")
+    assert letter.text == (copy / edition.email["text"]).read_text(encoding="utf-8")
     soup = BeautifulSoup(letter.html, "html.parser")
-    assert soup.select_one("div.bluf").get_text(strip=True) == "An older bottom line."
-    assert [li.get_text() for li in soup.select("ul li")] == manifest["changes"]
-    assert "- Levy <now> threatened" in letter.text
-    assert "first edition" not in letter.text
-    assert "Since edition 1 of 25 March 2024:" in letter.text
+    snapshot = json.loads((_edition(built).folder / "snapshot.json").read_text())
+    assert "15% levy" in snapshot["briefing"]["bluf"]
+    assert soup.select_one("div.bluf strong").get_text() == "15% levy"
     text = letter.text
     assert text.index("WHAT CHANGED") < text.index("KEY JUDGMENTS")  # near the top
 
 
-def test_an_oversized_html_part_fails_naming_the_template(built, tmp_path):
-    templates = tmp_path / "templates"
-    templates.mkdir()
-    (templates / "email.html").write_text(
-        "<html><body>{% for i in range(30000) %}<p>padding</p>{% endfor %}</body></html>"
-    )
-    with pytest.raises(UserError, match=r"templates/email\.html: .* must stay under 100 KB"):
-        compose(_edition(built), templates=templates)
+def test_the_manifest_lists_the_email_parts_with_sizes_and_hashes(built):
+    edition = _edition(built)
+    manifest = json.loads((edition.folder / MANIFEST).read_text())
+    assert manifest["format"] == 1
+    assert manifest["email"] == {"html": "email.html", "text": "email.txt"}
+    assert manifest["topics"] == ["water", "basin"]
+    assert "15% levy" in manifest["summary"]
+    for name, size in manifest["files"].items():
+        data = (edition.folder / name).read_bytes()
+        assert len(data) == size
+        assert hashlib.sha256(data).hexdigest() == manifest["sha256"][name]
+    assert {"email.html", "email.txt", f"river-dispute-{DATE}.pdf"} <= set(manifest["sha256"])
 
 
-def test_a_bad_from_address_is_refused(monkeypatch):
-    monkeypatch.setenv("BRIEFINGS_FROM", "desk@example.org\r\nBcc: x@example.org")
+def test_an_email_part_changed_after_the_build_is_refused(built, tmp_path):
+    copy = tmp_path / "river-dispute" / DATE
+    shutil.copytree(_edition(built).folder, copy)
+    html = copy / "email.html"
+    html.write_text(html.read_text().replace("15% levy", "50% levy"))
+    with pytest.raises(UserError, match=r"email\.html: changed since it was built"):
+        compose(read_edition(copy), public_url=None)
+
+
+def test_a_bad_from_address_is_refused():
     with pytest.raises(UserError, match="line break"):
-        sender_address()
-    monkeypatch.setenv("BRIEFINGS_FROM", "not an address")
+        sender_address("desk@example.org\r\nBcc: x@example.org")
     with pytest.raises(UserError, match="not a valid address"):
-        sender_address()
+        sender_address("not an address")
 
 
 def test_the_email_carries_every_image_it_references(letter):

@@ -8,9 +8,9 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from conftest import SAMPLE, SAMPLE_DATE
 
-from briefings.build import build
 from briefings.model import SECTIONS
-from briefings.render import NoteContext
+from briefings.publish.build import build
+from briefings.publish.render import NoteContext
 
 
 def page(out: Path, briefing: str = "river-dispute", date: str = SAMPLE_DATE) -> BeautifulSoup:

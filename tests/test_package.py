@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -35,14 +36,15 @@ def test_installed_wheel_builds_a_note_with_its_packaged_templates(tmp_path):
                    timeout=300)
     work = tmp_path / "elsewhere"
     shutil.copytree(SAMPLE, work / "seeds")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the wheel, not ROOT
     where = subprocess.run(
         [str(python), "-c", "import briefings, sys; print(briefings.__file__)"],
-        cwd=work, capture_output=True, text=True, check=True, timeout=60,
+        cwd=work, capture_output=True, text=True, check=True, timeout=60, env=env,
     )
     assert str(venv) in where.stdout
     result = subprocess.run(
         [str(python), "-m", "briefings", "build", "--date", SAMPLE_DATE, "--jobs", "1"],
-        cwd=work, capture_output=True, text=True, timeout=300, check=False,
+        cwd=work, capture_output=True, text=True, timeout=300, check=False, env=env,
     )
     assert result.returncode == 0, result.stderr
     assert not (work / "templates").exists()

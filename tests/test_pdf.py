@@ -8,7 +8,8 @@ import pymupdf
 import pytest
 from conftest import SAMPLE, SAMPLE_DATE
 
-from briefings.build import build
+from briefings.config import Settings
+from briefings.publish.build import build
 
 
 @pytest.fixture(scope="module")
@@ -96,11 +97,11 @@ def test_every_script_renders_real_glyphs(tmp_path, sample_copy):
     assert arabic, "Arabic script is missing from the PDF"
 
 
-def test_two_builds_give_byte_identical_pdfs(tmp_path, monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+def test_two_builds_give_byte_identical_pdfs(tmp_path):
     outputs = []
     for name in ("one", "two"):
-        build(seeds=SAMPLE, templates=None, out=tmp_path / name, date=SAMPLE_DATE, jobs=1)
+        build(seeds=SAMPLE, templates=None, out=tmp_path / name, date=SAMPLE_DATE, jobs=1,
+              settings=Settings(source_date_epoch=1700000000))
         pdf = tmp_path / name / "river-dispute" / SAMPLE_DATE / f"river-dispute-{SAMPLE_DATE}.pdf"
         outputs.append(pdf.read_bytes())
     assert outputs[0] == outputs[1]
@@ -108,8 +109,8 @@ def test_two_builds_give_byte_identical_pdfs(tmp_path, monkeypatch):
 
 def svg_page(*texts: str) -> pymupdf.Document:
     """A 300 x 60 pt page holding one SVG whose user unit is a point."""
-    from briefings.pdf import write_pdf
-    from briefings.render import template_dirs
+    from briefings.publish.pdf import write_pdf
+    from briefings.publish.render import template_dirs
 
     html = (
         "<style>@page { size: 300pt 60pt; margin: 0 } body { margin: 0 }</style>"
@@ -128,7 +129,7 @@ def chars(page: pymupdf.Page, baseline: float) -> list[dict]:
 
 
 def test_svg_text_is_shaped_as_a_run_and_keeps_its_anchor():
-    from briefings.pdf import SVG_TEXT_AS_RUNS
+    from briefings.publish.pdf import SVG_TEXT_AS_RUNS
 
     assert SVG_TEXT_AS_RUNS, "the pinned WeasyPrint should get whole-run SVG text"
     page = svg_page(

@@ -14,10 +14,11 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from conftest import ROOT
 
-from briefings.__main__ import cli
-from briefings.build import build
+from briefings.cli.main import cli
+from briefings.config import Settings
 from briefings.errors import InvalidKnowledgeBase
-from briefings.load import load
+from briefings.publish.build import build
+from briefings.publish.load import load
 
 LEVY = "    likelihood: realistic-possibility\n    confidence: low\n"
 
@@ -78,7 +79,7 @@ def test_a_reason_left_over_from_an_earlier_change_does_not_count(tmp_path, samp
 def test_run_fails_only_the_briefing_whose_judgment_moved(tmp_path, sample_copy, monkeypatch):
     from datetime import UTC, datetime
 
-    from briefings.job import run_due
+    from briefings.cli.run import run_due
 
     monkeypatch.setenv("BRIEFINGS_STATE", str(tmp_path / "state.sqlite3"))
     monkeypatch.setenv("BRIEFINGS_OUTBOX", str(tmp_path / "outbox"))
@@ -91,7 +92,8 @@ def test_run_fails_only_the_briefing_whose_judgment_moved(tmp_path, sample_copy,
 
     def run(moment):
         report = run_due(seeds=sample_copy, templates=None, out=out, jobs=1,
-                         now=datetime.fromisoformat(moment).astimezone(UTC))
+                         now=datetime.fromisoformat(moment).astimezone(UTC),
+                         settings=Settings.from_env())
         return {o.briefing: o for o in report.outcomes}
 
     assert {o.status for o in run("2024-04-01T09:00:00+00:00").values()} == {"done"}
@@ -152,9 +154,11 @@ def test_what_changed_is_the_same_whatever_the_hash_seed(tmp_path, sample_copy):
             "    confidence: low\n    about: [qamaria]\n    sources: [ministry-note]\n"
             for n in range(1, 7))))
     script = (
-        "import sys, shutil\nfrom pathlib import Path\nfrom briefings.build import build\n"
+        "import sys\nfrom pathlib import Path\nfrom briefings.publish.build import build\n"
+        "from briefings.config import Settings\n"
         "seeds, out = Path(sys.argv[1]), Path(sys.argv[2])\n"
-        "build(seeds=seeds, templates=None, out=out, date='2024-04-01', jobs=1, figures=False)\n"
+        "build(seeds=seeds, templates=None, out=out, date='2024-04-01', jobs=1, figures=False,\n"
+        "      settings=Settings.from_env())\n"
         "k = seeds / 'knowledge.yaml'\n"
         "t = k.read_text()\n"
         "t = t.replace('    likelihood: likely\\n', '    likelihood: unlikely\\n"
@@ -164,7 +168,8 @@ def test_what_changed_is_the_same_whatever_the_hash_seed(tmp_path, sample_copy):
         "'    likelihood: likely\\n    confidence: moderate\\n    reason_for_change: new\\n')\n"
         "t = t.replace('  - id: extra-', '  - id: gone-', 3)\n"
         "k.write_text(t)\n"
-        "build(seeds=seeds, templates=None, out=out, date='2024-04-08', jobs=1, figures=False)\n"
+        "build(seeds=seeds, templates=None, out=out, date='2024-04-08', jobs=1, figures=False,\n"
+        "      settings=Settings.from_env())\n"
     )
     results = []
     for seed in ("1", "2"):
@@ -212,7 +217,7 @@ def test_outcomes_are_validated_where_they_are(sample_copy, outcome, where, mess
 
 
 def test_the_new_fields_are_in_the_json_schema():
-    from briefings.schema import json_schema
+    from briefings.publish.schema import json_schema
 
     schema = json.loads(json_schema())
     judgment = schema["$defs"]["Judgment"]["properties"]

@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 import pytest
 from conftest import ROOT
 
-from briefings.job import run_due
-from briefings.state import connect
-from briefings.subscribers import add
+from briefings.cli.run import run_due
+from briefings.config import Settings
+from briefings.deliver.state import connect
+from briefings.deliver.subscribers import add
 
 
 @pytest.fixture
@@ -23,14 +24,14 @@ def setting(tmp_path, monkeypatch):
     monkeypatch.setenv("BRIEFINGS_OUTBOX", str(tmp_path / "outbox"))
     monkeypatch.delenv("BRIEFINGS_SMTP_URL", raising=False)
     monkeypatch.setenv("BRIEFINGS_SECRET", "test-secret")
-    conn = connect()
+    conn = connect(Settings.from_env().state)
     add(conn, address="reader@example.org", name="Reader", topics=["water"], tlp="amber")
     conn.close()
     return tmp_path
 
 
 def run_at(seeds, out, moment: str):
-    return run_due(seeds=seeds, templates=None, out=out, jobs=1,
+    return run_due(seeds=seeds, templates=None, out=out, jobs=1, settings=Settings.from_env(),
                    now=datetime.fromisoformat(moment).astimezone(UTC))
 
 
@@ -95,7 +96,7 @@ def test_one_failing_briefing_does_not_stop_the_others(setting, sample_copy, mon
         "  - id: second\n    title: Second\n    bluf: B\n    tlp: green\n"
         "    actors: [highland]\n    schedule: '0 6 * * *'\n    timezone: UTC\n"),
         encoding="utf-8")
-    from briefings import build as build_module
+    from briefings.publish import build as build_module
 
     real = build_module.build
 
@@ -119,8 +120,10 @@ def test_two_runs_at_once_one_works_the_other_exits(setting, sample_copy):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time\nfrom briefings.state import connect, one_at_a_time\n"
-         "with one_at_a_time(connect()):\n    print('holding', flush=True)\n"
+         "import sys, time\nfrom briefings.deliver.state import connect, one_at_a_time\n"
+         "from briefings.config import Settings\n"
+         "with one_at_a_time(connect(Settings.from_env().state)):\n"
+         "    print('holding', flush=True)\n"
          "    sys.stdin.readline()\n"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
     )

@@ -12,10 +12,10 @@ from bs4 import BeautifulSoup
 from conftest import SAMPLE_DATE
 
 from briefings import editions
-from briefings.build import build
 from briefings.errors import UserError
-from briefings.pdf import AssetFetcher, write_pdf
-from briefings.render import template_dirs
+from briefings.publish.build import build
+from briefings.publish.pdf import AssetFetcher, write_pdf
+from briefings.publish.render import template_dirs
 
 HOSTILE = [
     "<script>alert('x')</script>",

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from briefings.deliver.schedule import in_words, latest_slot, next_slots
 from briefings.model import Briefing
-from briefings.schedule import in_words, latest_slot, next_slots
 
 
 def briefing(schedule: str | None, timezone: str = "Europe/London") -> Briefing:

@@ -6,8 +6,8 @@ import pymupdf
 from bs4 import BeautifulSoup
 from conftest import SEEDS
 
-from briefings.load import load
-from briefings.scope import take_slice
+from briefings.publish.load import load
+from briefings.publish.scope import take_slice
 
 DATE = "2025-04-09"
 

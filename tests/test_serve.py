@@ -16,12 +16,12 @@ import uvicorn
 from bs4 import BeautifulSoup
 from mail_helpers import DATE, LATER, free_port
 
-from briefings.deliver import deliver
+from briefings.deliver.ledger import deliver
+from briefings.deliver.serve import create_app
+from briefings.deliver.state import connect
+from briefings.deliver.subscribers import add, listing
+from briefings.deliver.transports import OutboxTransport
 from briefings.editions import editions
-from briefings.serve import create_app
-from briefings.state import connect
-from briefings.subscribers import add, listing
-from briefings.transports import OutboxTransport
 
 pytest_plugins = ["mail_fixtures"]
 

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from briefings.__main__ import cli
-from briefings.errors import UserError
-from briefings.state import connect, state_path
-from briefings.subscribers import (
+from briefings.cli.main import cli
+from briefings.deliver.state import connect, state_path
+from briefings.deliver.subscribers import (
     Subscriber,
     add,
     check_address,
@@ -21,6 +20,7 @@ from briefings.subscribers import (
     recipients,
     remove,
 )
+from briefings.errors import UserError
 
 pytest_plugins = ["mail_fixtures"]
 
@@ -52,9 +52,10 @@ def test_the_database_is_wal_and_never_inside_the_output_folder(state, tmp_path,
     conn = connect()
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert state.exists()
-    monkeypatch.setenv("BRIEFINGS_STATE", str(tmp_path / "out" / "state.db"))
     with pytest.raises(UserError, match="inside the output folder"):
-        state_path(tmp_path / "out")
+        state_path(tmp_path / "out" / "state.db", out=tmp_path / "out")
+    with pytest.raises(UserError, match="inside the output folder"):
+        connect(tmp_path / "out" / "state.db", out=tmp_path / "out")
 
 
 @pytest.mark.parametrize("address", [

@@ -3,7 +3,8 @@
 Each figure is drawn once per edition from the briefing's slice and kept in two
 forms from the same drawing: inline SVG with real text (web page and PDF) and PNG
 (email, where most clients drop SVG). The relationship map is laid out by Graphviz
-``dot``; the charts are drawn by Matplotlib (:mod:`briefings.charts`).
+``dot``; the charts are drawn by Matplotlib (:mod:`briefings.publish.charts`);
+:func:`briefings.publish.drawing.draw_figures` draws them all.
 
 Drawing is deterministic (same slice, same bytes) and the SVG is safe to insert
 into HTML as markup: every data-derived text is escaped by the drawing library,
@@ -19,14 +20,15 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+
+from briefings.editions import FigureImage
 
 if TYPE_CHECKING:
     import graphviz
 
     from briefings.model import Actor
-    from briefings.scope import Slice
+    from briefings.publish.scope import Slice
 
 FigureName = Literal["relationships", "measures", "timeline"]
 
@@ -80,60 +82,9 @@ class Figure:
         return FigureImage(self.name, self.caption, self.description, self.key, self.png)
 
 
-@dataclass(frozen=True)
-class FigureImage:
-    """A figure's PNG and its words: kept in the edition's folder, attached to its email."""
-
-    name: str
-    caption: str
-    description: str
-    key: tuple[str, ...]
-    png: bytes = field(repr=False)
-
-    @property
-    def filename(self) -> str:
-        return f"figure-{self.name}.png"
-
-    @property
-    def size(self) -> tuple[int, int]:
-        """Pixels; twice the display size, for sharp images on dense screens."""
-        return int.from_bytes(self.png[16:20], "big"), int.from_bytes(self.png[20:24], "big")
-
-    def record(self) -> dict[str, object]:
-        """Its entry in the edition's manifest (the PNG is a file beside it)."""
-        return {"name": self.name, "file": self.filename, "caption": self.caption,
-                "description": self.description, "key": list(self.key)}
-
-    @classmethod
-    def read(cls, record: dict[str, object], folder: Path) -> FigureImage:
-        """The image a manifest ``record`` names, its PNG read from ``folder``."""
-        png = (folder / str(record["file"])).read_bytes()
-        return cls(str(record["name"]), str(record["caption"]), str(record["description"]),
-                   tuple(record.get("key") or ()), png)  # type: ignore[arg-type]
-
-
-def content_id(name: str, edition_id: str) -> str:
-    """``figure-NAME.EDITION@briefings.invalid``: unique per figure and edition (RFC 2392)."""
-    safe = re.sub(r"[^A-Za-z0-9.-]", "-", edition_id)
-    return f"figure-{name}.{safe}@briefings.invalid"
-
-
-def draw_figures(part: Slice) -> tuple[Figure, ...]:
-    """The figures of ``part`` that have something to show, in reading order."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as pool:  # dot runs in its own processes meanwhile
-        graph = pool.submit(relationship_map, part)
-        from briefings import charts
-
-        figures = [charts.measures_chart(part), charts.timeline_chart(part)]
-        figures.insert(0, graph.result())
-    return tuple(f for f in figures if f is not None)
-
-
 def tlp_mark(part: Slice) -> tuple[str, str]:
     """A figure's TLP 2.0 marking, its text and colour (on black): images travel alone."""
-    from briefings.render import TLP_COLOURS
+    from briefings.publish.render import TLP_COLOURS
 
     return f"TLP:{part.briefing.tlp.upper()}", TLP_COLOURS[part.briefing.tlp]
 

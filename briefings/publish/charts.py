@@ -14,12 +14,12 @@ from datetime import date, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from briefings.figures import OKABE_ITO, PNG_WIDTH, Figure, inline_svg, tlp_mark
-from briefings.render import date_text
+from briefings.publish.figures import OKABE_ITO, PNG_WIDTH, Figure, inline_svg, tlp_mark
+from briefings.publish.render import date_text
 
 if TYPE_CHECKING:
     from briefings.model import Event, Measure
-    from briefings.scope import Slice
+    from briefings.publish.scope import Slice
 
 WIDTH = 6.8  # inches: the text width of an A4 page with the print margins
 ROW = 0.3  # inches per bar or lane

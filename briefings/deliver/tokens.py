@@ -10,23 +10,22 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import secrets
 from typing import TYPE_CHECKING
 
-from briefings.state import setting
+from briefings.deliver.state import setting
 
 if TYPE_CHECKING:
     import sqlite3
 
-    from briefings.subscribers import Subscriber
+    from briefings.deliver.subscribers import Subscriber
 
 _PURPOSE = b"briefings-unsubscribe-v1"
 
 
-def secret(conn: sqlite3.Connection) -> bytes:
-    """The signing key: ``BRIEFINGS_SECRET``, or the one generated for this database."""
-    configured = os.environ.get("BRIEFINGS_SECRET")
+def secret(conn: sqlite3.Connection, *, configured: str | None = None) -> bytes:
+    """The signing key: ``configured`` (``BRIEFINGS_SECRET``), or the one generated for
+    this database."""
     if configured:
         return configured.encode()
     return setting(conn, "secret", secrets.token_urlsafe(32)).encode()
@@ -46,7 +45,7 @@ def verify(key: bytes, *, subscriber: int, address_key: str, token: str) -> bool
 
 
 def token_for(key: bytes, reader: Subscriber) -> str:
-    from briefings.subscribers import address_key
+    from briefings.deliver.subscribers import address_key
 
     return sign(key, subscriber=reader.id, address_key=address_key(reader.address))
 

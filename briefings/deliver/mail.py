@@ -1,9 +1,10 @@
 """The email of an edition: composed once, addressed to each reader.
 
-:func:`compose` renders ``email.html`` (CSS inlined by css-inline) and ``email.txt``
-from the edition's own ``snapshot.json``, so an older edition's email matches what
-was built then, and prepares the PDF attachment. :func:`message_for` then makes one
-reader's message: only ``To``, ``Message-ID`` and the unsubscribe link differ.
+:func:`compose` reads the parts the build wrote into the edition's folder
+(``email.html`` with CSS inlined, ``email.txt``, the figures' PNGs) as its manifest
+lists them, so an older edition's email is what was built then, and prepares the
+PDF attachment. :func:`message_for` then makes one reader's message: only ``To``,
+``Message-ID`` and the unsubscribe link differ.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ from __future__ import annotations
 import base64
 import email.utils
 import hashlib
-import json
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,33 +19,23 @@ from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from markupsafe import escape
 
-from briefings.editions import SNAPSHOT, pdf_name
+from briefings.config import DEFAULT_FROM
+from briefings.deliver.subscribers import Subscriber, address_key, check_address
+from briefings.editions import UNSUBSCRIBE_MARK, FigureImage, content_id, pdf_name, read_part
 from briefings.errors import UserError
-from briefings.figures import Figure, FigureImage, content_id
-from briefings.render import get_env, note_context, render_template
-from briefings.scope import Slice
-from briefings.subscribers import Subscriber, address_key, check_address
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
-    import jinja2
-
     from briefings.editions import Edition
 
-HTML_LIMIT = 100 * 1024  # Gmail clips a message whose HTML passes about 102 KB
-DEFAULT_FROM = "briefings@localhost"
-_MARK = "https://unsubscribe.invalid/briefings-unsubscribe-link"
-_LONGEST_LINK = "https://" + "x" * 200  # the size check assumes a link this long
+_MARK = UNSUBSCRIBE_MARK  # where each reader's unsubscribe link goes
 
 
-def sender_address(text: str | None = None) -> Address:
+def sender_address(text: str = DEFAULT_FROM) -> Address:
     """``BRIEFINGS_FROM`` (``Name <addr>`` or ``addr``) as an Address; UserError if bad."""
-    text = text if text is not None else os.environ.get("BRIEFINGS_FROM") or DEFAULT_FROM
     if "\r" in text or "\n" in text:
         raise UserError("BRIEFINGS_FROM may not contain a line break")
     name, addr = email.utils.parseaddr(text)
@@ -88,24 +77,25 @@ def subject_line(*, tlp: str, title: str, date: str) -> str:
 
 
 def compose(
-    edition: Edition, *, templates: Path | None = None, sender: Address | None = None,
-    public_url: str | None = None,
+    edition: Edition, *, sender: Address | None = None, public_url: str | None = None
 ) -> Letter:
-    """Render an edition's email once; UserError if its HTML part reaches 100 KB."""
-    snapshot = json.loads((edition.folder / SNAPSHOT).read_text(encoding="utf-8"))
+    """An edition's email, from the parts its build wrote, ready to be addressed.
+
+    An edition of format 0 (built before the email was rendered at build time) has
+    no parts: it gets a short letter from its manifest, with the PDF attached.
+    """
     public_url = public_url.rstrip("/") if public_url else None
     sender = sender or sender_address()
-    part = Slice.from_json(snapshot)
-    figures = tuple(FigureImage.read(r, edition.folder) for r in edition.figures)  # drawn once
-    html, text = render_email(
-        part, date=edition.date, number=edition.number,
-        changes=None if edition.changes is None else list(edition.changes),
-        since=edition.since, templates=templates, public_url=public_url, figures=figures,
-    )
+    if edition.email:
+        html = read_part(edition, edition.email["html"]).decode()
+        text = read_part(edition, edition.email["text"]).decode()
+        figures = tuple(FigureImage.read(r, edition.folder) for r in edition.figures)
+    else:
+        html, text, figures = *_letter_without_parts(edition), ()
     attachment = MIMEPart(policy=policy.SMTP)
     attachment.set_content(
-        edition.pdf.read_bytes(), maintype="application", subtype="pdf",
-        disposition="attachment", filename=pdf_name(edition.briefing, edition.date),
+        read_part(edition, pdf_name(edition.briefing, edition.date)), maintype="application",
+        subtype="pdf", disposition="attachment", filename=pdf_name(edition.briefing, edition.date),
     )
     body = attachment.get_payload().replace("\n", "\r\n").encode("ascii")
     return Letter(
@@ -116,50 +106,20 @@ def compose(
     )
 
 
-def render_email(  # noqa: PLR0913
-    part: Slice, *, date: str, number: int, changes: list[str] | None, since: Any,
-    templates: Path | None, public_url: str | None,
-    figures: tuple[Figure, ...] | tuple[FigureImage, ...] = (),
-) -> tuple[str, str]:
-    """An edition's email as (HTML with CSS inlined, plain text), from its slice.
-
-    The build calls this before writing an edition, so a template that pushes the
-    HTML part over 100 KB fails the build with a clear message and changes nothing.
-    """
-    context: dict[str, Any] = note_context(
-        part, as_of=date, edition=number, changes=changes, since=since, medium="email",
-    ).as_dict()
-    briefing = part.briefing.id
-    web_url = f"{public_url}/{briefing}/{date}/index.html" if public_url else None
-    context.update(pdf_name=pdf_name(briefing, date), web_url=web_url, unsubscribe_url=_MARK)
-    context["images"] = [  # the PNGs themselves travel beside the HTML (multipart/related)
-        {"cid": content_id(f.name, f"{briefing}-{date}"), "alt": f.description,
-         "caption": f.caption, "key": f.key}
-        for f in figures
-    ]
-    env = get_env(templates)
-    html = _inline(render_template(env, ["email.html"], context))
-    text = render_template(env.overlay(autoescape=False), ["email.txt"], context)
-    _check_size(env, html, f"{briefing} {date}")
+def _letter_without_parts(edition: Edition) -> tuple[str, str]:
+    """(HTML, text) of a format-0 edition's email: its title, marking and the PDF."""
+    marking = f"TLP:{edition.tlp.upper()} - edition {edition.number} of {edition.date}"
+    attached = (f"The full note, with its sources, is attached as "
+                f"{pdf_name(edition.briefing, edition.date)}.")
+    text = f"{marking}\n\n{edition.title}\n\n{attached}\n\nUnsubscribe: {_MARK}\n"
+    html = (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{escape(edition.title)}</title></head><body>"
+        f"<p><strong>{escape(marking)}</strong></p><h1>{escape(edition.title)}</h1>"
+        f"<p>{escape(attached)}</p>"
+        f'<p><a href="{_MARK}">Unsubscribe</a>.</p></body></html>\n'
+    )
     return html, text
-
-
-def _inline(html: str) -> str:
-    import css_inline
-
-    inliner = css_inline.CSSInliner(load_remote_stylesheets=False, keep_link_tags=False)
-    return inliner.inline(html)
-
-
-def _check_size(env: jinja2.Environment, html: str, edition: str) -> None:
-    size = len(html.replace(_MARK, _LONGEST_LINK).encode())
-    if size >= HTML_LIMIT:
-        source = env.get_template("email.html").filename or "email.html"
-        raise UserError(
-            f"{source}: the email's HTML part for {edition} is "
-            f"{size / 1024:.1f} KB; it must stay under {HTML_LIMIT // 1024} KB "
-            "(Gmail clips longer messages): shorten the template"
-        )
 
 
 def message_id(letter: Letter, reader: Subscriber) -> str:

@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from briefings.charts import INK, MUTED, RULE, _finish, _mark, _settings
-from briefings.figures import OKABE_ITO
-from briefings.scorecard import PROBABILITY, Band, Printed, Scored, TrackRecord, score
+from briefings.publish.charts import INK, MUTED, RULE, _finish, _mark, _settings
+from briefings.publish.figures import OKABE_ITO
+from briefings.publish.scorecard import PROBABILITY, Band, Printed, Scored, TrackRecord, score
 
 if TYPE_CHECKING:
-    from briefings.figures import Figure
-    from briefings.scope import Slice
+    from briefings.publish.figures import Figure
+    from briefings.publish.scope import Slice
 
 SIZE = (4.6, 3.4)  # inches: printed at this size, so 7.5 pt text stays 7.5 pt
 
@@ -96,7 +96,7 @@ def calibration_chart(part: Slice, record: TrackRecord) -> Figure:
 
 
 def _describe(bands: tuple[Band, ...]) -> str:
-    from briefings.render import words
+    from briefings.publish.render import words
 
     parts = [f"{words(b.likelihood)} ({b.probability * 100:g}%): {b.happened} of {b.n} happened"
              for b in bands]

@@ -7,12 +7,11 @@ The feed lists TLP:CLEAR and TLP:GREEN editions only.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from briefings.editions import Edition, editions, pdf_name, write_file
-from briefings.render import render_template
+from briefings.publish.render import render_template
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -23,7 +22,7 @@ FEED = "feed.xml"
 PUBLIC_TLP = ("clear", "green")
 
 
-def write_archive(env: jinja2.Environment, out: Path) -> None:
+def write_archive(env: jinja2.Environment, out: Path, *, public_url: str | None = None) -> None:
     """Rewrite the archive pages and the feed from the editions in ``out``."""
     by_briefing: dict[str, list[Edition]] = {}
     for edition in editions(out):
@@ -38,14 +37,14 @@ def write_archive(env: jinja2.Environment, out: Path) -> None:
     for shelf in shelves:
         page = render_template(env, ["archive-briefing.html"], {"shelf": shelf, **common})
         write_file(out / shelf["id"] / "index.html", page.encode())
-    write_file(out / FEED, atom_feed(shelves))
+    write_file(out / FEED, atom_feed(shelves, public_url=public_url))
 
 
-def atom_feed(shelves: list[dict]) -> bytes:
+def atom_feed(shelves: list[dict], *, public_url: str | None = None) -> bytes:
     """An Atom feed of the public (TLP:CLEAR and TLP:GREEN) editions, newest first."""
     from feedgen.feed import FeedGenerator
 
-    base = os.environ.get("BRIEFINGS_PUBLIC_URL", "").rstrip("/")
+    base = (public_url or "").rstrip("/")
     public = sorted(
         (e for shelf in shelves for e in shelf["editions"] if e.tlp in PUBLIC_TLP),
         key=lambda e: (e.built, e.date, e.briefing),
@@ -75,8 +74,8 @@ def _changes(edition: Edition) -> str:
     """What changed, from the edition's ``changes.json``: counts, then the sentences."""
     import json
 
-    from briefings.changes import summary
     from briefings.editions import CHANGES
+    from briefings.publish.changes import summary
 
     try:
         document = json.loads((edition.folder / CHANGES).read_text(encoding="utf-8"))

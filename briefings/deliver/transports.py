@@ -18,12 +18,14 @@ import smtplib
 import ssl
 import tempfile
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit
 
 from briefings.errors import UserError
 
-DEFAULT_OUTBOX = Path("outbox")
+if TYPE_CHECKING:
+    from briefings.config import Settings
+
 
 
 class TemporaryFailure(Exception):
@@ -62,11 +64,11 @@ def redact(url: str) -> str:
     return parts._replace(netloc=f"{parts.username}:***@{netloc}").geturl()
 
 
-def transport_from_env() -> Transport:
-    url = os.environ.get("BRIEFINGS_SMTP_URL")
-    if url:
-        return SmtpTransport(url)
-    return OutboxTransport(Path(os.environ.get("BRIEFINGS_OUTBOX") or DEFAULT_OUTBOX))
+def transport_for(settings: Settings) -> Transport:
+    """SMTP at ``settings.smtp_url``, or the outbox folder when it is unset."""
+    if settings.smtp_url:
+        return SmtpTransport(settings.smtp_url)
+    return OutboxTransport(settings.outbox)
 
 
 def _failure(code: int, text: bytes | str) -> Exception:

@@ -13,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from briefings.config import Settings
+from briefings.deliver.schedule import Slot, latest_slot
+from briefings.deliver.state import connect, one_at_a_time, transaction
+from briefings.deliver.state import now as timestamp
 from briefings.errors import UserError
-from briefings.schedule import Slot, latest_slot
-from briefings.state import connect, one_at_a_time, transaction
-from briefings.state import now as timestamp
 
 if TYPE_CHECKING:
     import sqlite3
@@ -52,12 +53,14 @@ def run_due(  # noqa: PLR0913
     now: datetime,
     jobs: int | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    settings: Settings | None = None,
 ) -> RunReport:
     """Build and deliver every briefing whose latest slot at ``now`` is not yet handled."""
-    from briefings.load import load
+    from briefings.publish.load import load
 
+    settings = settings or Settings()
     kb = load(seeds)
-    conn = connect(out=out)
+    conn = connect(settings.state, out=out)
     report = RunReport()
     with one_at_a_time(conn):
         for briefing in kb["briefings"].values():
@@ -71,9 +74,9 @@ def run_due(  # noqa: PLR0913
             try:
                 status, detail = _run_slot(conn, slot, briefing.on_unchanged, seeds=seeds,
                                            templates=templates, out=out, jobs=jobs,
-                                           progress=progress)
+                                           progress=progress, settings=settings)
             except UserError as exc:
-                status, detail = "failed", exc.format_message()
+                status, detail = "failed", exc.message
             except Exception as exc:  # noqa: BLE001 - one briefing must not stop the others
                 status, detail = "failed", f"{type(exc).__name__}: {exc}"
             _record(conn, slot, status, detail)
@@ -84,14 +87,14 @@ def run_due(  # noqa: PLR0913
 def _run_slot(  # noqa: PLR0913
     conn: sqlite3.Connection, slot: Slot, on_unchanged: str, *, seeds: Path,
     templates: Path | None, out: Path, jobs: int | None,
-    progress: Callable[[str, int, int], None] | None,
+    progress: Callable[[str, int, int], None] | None, settings: Settings,
 ) -> tuple[str, str]:
-    from briefings.build import build
-    from briefings.deliver import deliver
+    from briefings.deliver.ledger import deliver
     from briefings.editions import edition_folder, previous_edition, read_edition
+    from briefings.publish.build import build
 
     build(seeds=seeds, templates=templates, out=out, date=slot.date, only=[slot.briefing],
-          jobs=jobs, progress=progress)
+          jobs=jobs, progress=progress, settings=settings)
     edition = read_edition(edition_folder(out, slot.briefing, slot.date))
     if edition is None:
         return "failed", f"no edition was written for {slot.date}"
@@ -99,7 +102,7 @@ def _run_slot(  # noqa: PLR0913
     label = f"edition {edition.number} of {edition.date}"
     if on_unchanged == "skip" and earlier and earlier.digest == edition.digest:
         return "unchanged", f"{label}: unchanged since {earlier.date}, not sent"
-    delivery = deliver(conn=conn, editions=[edition], templates=templates)
+    delivery = deliver(conn=conn, editions=[edition], settings=settings)
     return ("done" if delivery.ok else "failed"), f"{label}: {delivery.summary()}"
 
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from briefings.load import KnowledgeBase
     from briefings.model import (
         Actor,
         Briefing,
@@ -25,6 +24,7 @@ if TYPE_CHECKING:
         Motive,
         Source,
     )
+    from briefings.publish.load import KnowledgeBase
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,10 @@ import jinja2
 from markupsafe import Markup
 
 from briefings import __version__
+from briefings.config import template_dirs
 
 if TYPE_CHECKING:
-    from briefings.scope import Slice
+    from briefings.publish.scope import Slice
 
 TLP_COLOURS = {  # TLP 2.0: coloured text on black
     "clear": "#FFFFFF", "green": "#33FF00", "amber": "#FFC000",
@@ -31,21 +32,6 @@ _MONTHS = (
     "January", "February", "March", "April", "May", "June", "July",
     "August", "September", "October", "November", "December",
 )
-
-
-def default_templates() -> Path:
-    """The packaged default templates (``templates/`` of a source checkout)."""
-    packaged = Path(__file__).parent / "templates"
-    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
-
-
-def template_dirs(templates: Path | None) -> list[Path]:
-    """The folders searched for templates and assets, most specific first."""
-    dirs = [templates] if templates is not None and templates.is_dir() else []
-    default = default_templates()
-    if default.resolve() not in {d.resolve() for d in dirs}:
-        dirs.append(default)
-    return dirs
 
 
 @cache
@@ -91,7 +77,7 @@ def svg_data_url(value: str) -> str:
 def safe_svg(value: str) -> Markup:
     """A figure's SVG as markup: the one place raw markup is trusted.
 
-    Only :func:`briefings.figures.inline_svg` output belongs here: its text was
+    Only :func:`briefings.publish.figures.inline_svg` output belongs here: its text was
     escaped by the drawing library and it was checked to hold nothing that runs.
     """
     return Markup(value)  # noqa: S704 - sanitised figure SVG only

@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
 from briefings import __version__
-from briefings.archive import write_archive
+from briefings.config import Settings
 from briefings.editions import (
     CHANGES,
+    EMAIL_HTML,
+    EMAIL_TEXT,
     SNAPSHOT,
     Edition,
     edition_folder,
@@ -29,13 +31,20 @@ from briefings.editions import (
     write_record,
 )
 from briefings.errors import UserError
+from briefings.publish.archive import write_archive
+from briefings.publish.render import (
+    get_env,
+    note_context,
+    render_note,
+    template_dirs,
+    templates_digest,
+)
 from briefings.reader import yaml_files
-from briefings.render import get_env, note_context, render_note, template_dirs, templates_digest
 
 if TYPE_CHECKING:
-    from briefings.figures import Figure, FigureImage
-    from briefings.load import KnowledgeBase
-    from briefings.scope import Slice
+    from briefings.publish.figures import Figure, FigureImage
+    from briefings.publish.load import KnowledgeBase
+    from briefings.publish.scope import Slice
 
 
 @dataclass
@@ -58,6 +67,9 @@ class _Pending:
     snapshot: bytes
     title: str
     tlp: str
+    topics: list[str]
+    summary: str
+    email: dict[str, bytes]
     changes: list[str] | None
     changes_json: bytes
     digest: str
@@ -76,11 +88,14 @@ def build(  # noqa: PLR0913, PLR0915 - one pipeline, read top to bottom
     only: Sequence[str] = (),
     progress: Callable[[str, int, int], None] | None = None,
     figures: bool = True,
+    settings: Settings | None = None,
 ) -> BuildReport:
     """Build the edition of ``date`` of each briefing (or of those in ``only``).
 
-    ``figures=False`` leaves the figures out: text-only editions.
+    ``figures=False`` leaves the figures out: text-only editions. ``settings`` gives
+    the public URL (web links in the email, the feed) and ``SOURCE_DATE_EPOCH``.
     """
+    settings = settings or Settings()
     tdigest = templates_digest(templates)
     digest = hashlib.sha256(f"{tdigest}|{__version__}".encode())
     for path in yaml_files(seeds):
@@ -89,13 +104,13 @@ def build(  # noqa: PLR0913, PLR0915 - one pipeline, read top to bottom
     if not force and (done := _unchanged(out, fingerprint, date, only)):
         return BuildReport(skipped=done)
 
-    from briefings import figures as drawing
-    from briefings.changes import changes_json, list_changes
-    from briefings.load import load
-    from briefings.mail import render_email
-    from briefings.scope import take_slice
-    from briefings.scorecard import archive
-    from briefings.track_record import track_record_annex
+    from briefings.publish import drawing
+    from briefings.publish.changes import changes_json, list_changes
+    from briefings.publish.email_parts import render_email
+    from briefings.publish.load import load
+    from briefings.publish.scope import take_slice
+    from briefings.publish.scorecard import archive
+    from briefings.publish.track_record import track_record_annex
 
     kb = load(seeds)
     wanted = _wanted(kb, only)
@@ -133,12 +148,13 @@ def build(  # noqa: PLR0913, PLR0915 - one pipeline, read top to bottom
             html = {m: render_note(env, replace(context, medium=m)) for m in ("web", "print")}
             printer.submit(briefing_id, html["print"])  # prints while the next is prepared
             since = {"date": previous[0].date, "number": previous[0].number} if previous else None
-            render_email(part, date=date, number=number, changes=changes, since=since,
-                         templates=templates, public_url=None, figures=drawn)  # too large?
+            email = render_email(part, env=env, date=date, number=number, changes=changes,
+                                 since=since, public_url=settings.public_url, figures=drawn)
             snapshot = json.dumps(part.to_json(), indent=1, ensure_ascii=False, sort_keys=True)
             pending.append(_Pending(
                 briefing_id, number, inputs, html["web"], html["print"], snapshot.encode(),
-                part.briefing.title, part.briefing.tlp, changes,
+                part.briefing.title, part.briefing.tlp, list(part.briefing.topics or ()),
+                part.briefing.bluf, email, changes,
                 changes_json(listed, since=previous[0].date if previous else None),
                 part.digest(), since, drawn,
             ))
@@ -149,7 +165,7 @@ def build(  # noqa: PLR0913, PLR0915 - one pipeline, read top to bottom
                           for item in pending)
 
         pdfs = printer.results(when_free=draw_images)
-    built_at = _build_time()
+    built_at = _build_time(settings.source_date_epoch)
     for item, (pdf, pages) in zip(pending, pdfs, strict=True):
         edition = write_edition(
             out,
@@ -160,6 +176,7 @@ def build(  # noqa: PLR0913, PLR0915 - one pipeline, read top to bottom
                 pdf_name(item.briefing, date): pdf,
                 SNAPSHOT: item.snapshot,
                 CHANGES: item.changes_json,
+                **item.email,
                 **{image.filename: image.png for image in images[item.briefing]},
             },
             manifest={
@@ -167,13 +184,15 @@ def build(  # noqa: PLR0913, PLR0915 - one pipeline, read top to bottom
                 "title": item.title, "tlp": item.tlp, "pages": pages, "built": built_at,
                 "changes": item.changes, "slice": item.digest, "since": item.since,
                 "figures": [image.record() for image in images[item.briefing]],
+                "topics": item.topics, "summary": item.summary,
+                "email": {"html": EMAIL_HTML, "text": EMAIL_TEXT},
             },
         )
         report.built.append(edition)
         report.pages += pages
         report.bytes += sum(edition.files.values())
     if report.built or not (out / "index.html").exists():
-        write_archive(env, out)
+        write_archive(env, out, public_url=settings.public_url)
     write_record(out, {"fingerprint": fingerprint, "date": date, "briefings": {
         b: read_edition(edition_folder(out, b, date)).inputs for b in wanted  # type: ignore[union-attr]
     }} if not only else {})
@@ -196,9 +215,9 @@ def _unchanged(out: Path, fingerprint: str, date: str, only: Sequence[str]) -> l
 
 
 def _explain_changes(kb: KnowledgeBase, plans: list[tuple]) -> None:
-    """Each judgment that moved says why (:mod:`briefings.reasons`), or nothing is built."""
+    """Each judgment that moved says why (:mod:`briefings.publish.reasons`), or nothing is built."""
     from briefings.errors import InvalidKnowledgeBase
-    from briefings.reasons import missing_reasons
+    from briefings.publish.reasons import missing_reasons
 
     problems = [
         problem for briefing, _, previous, _, _, listed in plans if previous and listed
@@ -221,7 +240,7 @@ def _wanted(kb: KnowledgeBase, only: Sequence[str]) -> list[str]:
 
 def _previous(out: Path, briefing: str, date: str) -> tuple[Edition, Slice] | None:
     """The latest edition before ``date`` and the slice it was built from."""
-    from briefings.scope import Slice
+    from briefings.publish.scope import Slice
 
     edition = previous_edition(out, briefing, date)
     if edition is None:
@@ -238,8 +257,8 @@ def _next_number(out: Path, briefing: str) -> int:
 
 
 def _in_worker(name: str, *args: object, **kwargs: object) -> object:
-    """Call ``briefings.pdf.<name>`` in a worker: only workers import WeasyPrint."""
-    from briefings import pdf
+    """Call ``briefings.publish.pdf.<name>`` in a worker: only workers import WeasyPrint."""
+    from briefings.publish import pdf
 
     return getattr(pdf, name)(*args, **kwargs)
 
@@ -298,9 +317,8 @@ class _Printer:
             self.pool.shutdown(wait=True, cancel_futures=kind is not None)
 
 
-def _build_time() -> str:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
+def _build_time(epoch: int | None) -> str:
+    moment = datetime.fromtimestamp(epoch, UTC) if epoch is not None else datetime.now(UTC)
     return moment.replace(microsecond=0).isoformat()
 
 

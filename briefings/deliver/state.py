@@ -28,9 +28,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from briefings.config import DEFAULT_STATE
 from briefings.errors import UserError
-
-DEFAULT_STATE = Path("briefings.sqlite3")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS subscribers (
@@ -84,12 +83,12 @@ def now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-def state_path(out: Path | None = None) -> Path:
-    """Where the state database is: ``BRIEFINGS_STATE`` or the default.
+def state_path(path: Path | None = None, *, out: Path | None = None) -> Path:
+    """Where the state database is: ``path`` (``Settings.state``) or the default.
 
     Refuses a path inside ``out``, where a clean rebuild would delete it.
     """
-    path = Path(os.environ.get("BRIEFINGS_STATE") or DEFAULT_STATE)
+    path = path if path is not None else DEFAULT_STATE
     if out is not None and path.resolve().is_relative_to(out.resolve()):
         raise UserError(
             f"the state database {path} is inside the output folder {out}: deleting the "
@@ -100,7 +99,7 @@ def state_path(out: Path | None = None) -> Path:
 
 def connect(path: Path | None = None, *, out: Path | None = None) -> sqlite3.Connection:
     """Open (creating if needed) the state database, in WAL mode, with the schema."""
-    path = path if path is not None else state_path(out)
+    path = state_path(path, out=out)
     if path.parent != Path():
         path.parent.mkdir(parents=True, exist_ok=True)
     try:

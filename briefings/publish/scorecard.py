@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
 
-    from briefings.load import KnowledgeBase
     from briefings.model import Judgment
+    from briefings.publish.load import KnowledgeBase
 
 PROBABILITY: dict[str, float] = {
     "remote-chance": 0.025, "highly-unlikely": 0.15, "unlikely": 0.30,
@@ -203,7 +203,7 @@ class Overdue:
 
 def overdue(kb: KnowledgeBase, *, today: date) -> tuple[Overdue, ...]:
     """Judgments whose ``resolves_by`` period has ended with no outcome (for lint too)."""
-    from briefings.charts import span
+    from briefings.publish.charts import span
 
     return tuple(
         Overdue(j.id, j.statement, j.resolves_by, kb.place("judgments", j.id))

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from briefings.errors import Problem
 
 if TYPE_CHECKING:
-    from briefings.changes import Change
-    from briefings.load import KnowledgeBase
+    from briefings.publish.changes import Change
+    from briefings.publish.load import KnowledgeBase
 
 _JUDGED = ("likelihood", "confidence")
 

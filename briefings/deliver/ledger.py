@@ -12,36 +12,34 @@ a bounded number of times, then left ``pending`` for the next run; permanent one
 
 For ``briefings run``, which builds and then delivers::
 
-    from briefings.deliver import deliver
-    from briefings.state import connect, one_at_a_time
+    from briefings.deliver.ledger import deliver
+    from briefings.deliver.state import connect, one_at_a_time
 
-    conn = connect(out=out)
+    conn = connect(settings.state, out=out)
     with one_at_a_time(conn):          # the lock is re-entrant within a process
         built = build(...).built
-        report = deliver(conn=conn, editions=built)
+        report = deliver(conn=conn, editions=built, settings=settings)
     print(report.summary()); exit non-zero if report.failed or report.deferred
 """
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from briefings.editions import SNAPSHOT
-from briefings.mail import Letter, compose, message_bytes, message_id, sender_address
-from briefings.state import now, one_at_a_time, transaction
-from briefings.subscribers import Subscriber, recipients
-from briefings.tokens import secret, unsubscribe_path
-from briefings.transports import (
+from briefings.config import Settings
+from briefings.deliver.mail import Letter, compose, message_bytes, message_id, sender_address
+from briefings.deliver.state import now, one_at_a_time, transaction
+from briefings.deliver.subscribers import Subscriber, recipients
+from briefings.deliver.tokens import secret, unsubscribe_path
+from briefings.deliver.transports import (
     PermanentFailure,
     TemporaryFailure,
     Transport,
     Unreachable,
-    transport_from_env,
+    transport_for,
 )
 
 if TYPE_CHECKING:
@@ -80,7 +78,7 @@ def deliver(  # noqa: PLR0913
     *,
     conn: sqlite3.Connection,
     editions: Sequence[Edition],
-    templates: Path | None = None,
+    settings: Settings | None = None,
     transport: Transport | None = None,
     dry_run: bool = False,
     public_url: str | None = None,
@@ -91,17 +89,16 @@ def deliver(  # noqa: PLR0913
 ) -> DeliveryReport:
     """Deliver ``editions`` to the active subscribers who should get them, once each.
 
-    ``public_url`` defaults to ``BRIEFINGS_PUBLIC_URL`` (pass ``""`` for none);
-    ``transport`` to SMTP at ``BRIEFINGS_SMTP_URL`` or, when unset, the ``outbox/``
-    folder. A temporary failure is tried ``attempts`` times in all, waiting
-    ``backoff`` seconds, then twice that, and so on.
+    ``settings`` gives the sender, the secret and, unless given here, the public URL
+    (pass ``public_url=""`` for none) and the transport (SMTP at ``smtp_url`` or,
+    when unset, the outbox folder). A temporary failure is tried ``attempts`` times
+    in all, waiting ``backoff`` seconds, then twice that, and so on.
     """
+    settings = settings or Settings()
     if public_url is None:
-        public_url = os.environ.get("BRIEFINGS_PUBLIC_URL") or None
-    sender = sender_address()
-    letters = [
-        compose(e, templates=templates, sender=sender, public_url=public_url) for e in editions
-    ]
+        public_url = settings.public_url
+    sender = sender_address(settings.sender)
+    letters = [compose(e, sender=sender, public_url=public_url) for e in editions]
     report = DeliveryReport()
     if dry_run:
         for letter in letters:
@@ -113,8 +110,9 @@ def deliver(  # noqa: PLR0913
         return report
     with one_at_a_time(conn):
         run = _Run(
-            conn=conn, report=report, key=secret(conn), attempts=attempts, backoff=backoff,
-            sleep=sleep or time.sleep, transport=transport or transport_from_env(),
+            conn=conn, report=report, key=secret(conn, configured=settings.secret),
+            attempts=attempts, backoff=backoff, sleep=sleep or time.sleep,
+            transport=transport or transport_for(settings),
         )
         try:
             run.deliver_all(letters, progress)
@@ -128,9 +126,7 @@ def _label(edition: Edition) -> str:
 
 
 def _readers(conn: sqlite3.Connection, letter: Letter) -> list[Subscriber]:
-    snapshot = json.loads((letter.edition.folder / SNAPSHOT).read_text(encoding="utf-8"))
-    topics = snapshot["briefing"].get("topics") or ()
-    return recipients(conn, tlp=letter.edition.tlp, topics=topics)
+    return recipients(conn, tlp=letter.edition.tlp, topics=letter.edition.topics)
 
 
 def _status(conn: sqlite3.Connection, edition: Edition, reader: Subscriber) -> str | None:

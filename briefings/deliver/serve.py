@@ -16,15 +16,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import jinja2
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from briefings.render import get_env
-from briefings.state import connect, state_path
-from briefings.subscribers import Subscriber, address_key, unsubscribe
-from briefings.tokens import secret, verify
+from briefings.config import Settings, template_dirs
+from briefings.deliver.state import connect, state_path
+from briefings.deliver.subscribers import Subscriber, address_key, unsubscribe
+from briefings.deliver.tokens import secret, verify
 
 if TYPE_CHECKING:
     import sqlite3
@@ -34,10 +35,16 @@ if TYPE_CHECKING:
 _PAGE = "unsubscribe.html"
 
 
-def create_app(*, out: Path, state: Path | None = None, templates: Path | None = None) -> Starlette:
-    """The ASGI app serving ``out`` and the unsubscribe endpoint on ``state``."""
-    state = state if state is not None else state_path(out)
-    env = get_env(templates)
+def create_app(
+    *, out: Path, state: Path | None = None, templates: Path | None = None,
+    secret_key: str | None = None,
+) -> Starlette:
+    """The ASGI app serving ``out`` and the unsubscribe endpoint on ``state``;
+    ``secret_key`` is ``BRIEFINGS_SECRET`` (unset: the database's own)."""
+    state = state_path(state, out=out)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(template_dirs(templates)),
+                             autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     connect(state).close()  # create the database (and its secret) before the first request
 
     def page(state_name: str, status: int, reader: Subscriber | None = None) -> HTMLResponse:
@@ -54,7 +61,7 @@ def create_app(*, out: Path, state: Path | None = None, templates: Path | None =
             return None
         reader = Subscriber.from_row(row)
         token = request.path_params["token"]
-        key = secret(conn)
+        key = secret(conn, configured=secret_key)
         ok = verify(key, subscriber=reader.id, address_key=address_key(reader.address), token=token)
         return reader if ok else None
 
@@ -87,10 +94,14 @@ def create_app(*, out: Path, state: Path | None = None, templates: Path | None =
     return Starlette(routes=routes)
 
 
-def serve(*, out: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(
+    *, out: Path, host: str = "127.0.0.1", port: int = 8000, settings: Settings | None = None,
+) -> None:
     """Serve until interrupted."""
     import uvicorn
 
+    settings = settings or Settings()
     out.mkdir(parents=True, exist_ok=True)
-    uvicorn.run(create_app(out=out), host=host, port=port, log_level="info", server_header=False,
+    app = create_app(out=out, state=settings.state, secret_key=settings.secret)
+    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False,
                 access_log=False)  # access lines would log unsubscribe tokens

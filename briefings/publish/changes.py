@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from briefings.scope import Slice
+    from briefings.publish.scope import Slice
 
 _ORDER = ("remote-chance", "highly-unlikely", "unlikely", "realistic-possibility",
           "likely", "highly-likely", "almost-certain")
@@ -184,6 +184,6 @@ def _words(term: str) -> str:
 
 
 def _date(value: str) -> str:
-    from briefings.render import date_text
+    from briefings.publish.render import date_text
 
     return date_text(value)

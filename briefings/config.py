@@ -1,0 +1,85 @@
+"""Settings: the one module that reads the environment.
+
+The command line builds :class:`Settings` once (:meth:`Settings.from_env`) and
+passes it down by keyword; no other module reads ``os.environ``. A caller that
+builds settings itself (a test, a script) gets the documented defaults.
+
+| variable | field | default |
+| --- | --- | --- |
+| ``BRIEFINGS_SMTP_URL`` | ``smtp_url`` | unset: mail goes to the outbox folder |
+| ``BRIEFINGS_OUTBOX`` | ``outbox`` | ``outbox`` |
+| ``BRIEFINGS_FROM`` | ``sender`` | ``briefings@localhost`` |
+| ``BRIEFINGS_STATE`` | ``state`` | ``briefings.sqlite3`` |
+| ``BRIEFINGS_SECRET`` | ``secret`` | unset: one generated and kept in the state database |
+| ``BRIEFINGS_PUBLIC_URL`` | ``public_url`` | unset: no web links, no unsubscribe URL |
+| ``BRIEFINGS_ALERT_TO`` | ``alert_to`` | unset: nobody is alerted |
+| ``SOURCE_DATE_EPOCH`` | ``source_date_epoch`` | unset: the build time is now |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from briefings.errors import UserError
+
+DEFAULT_STATE = Path("briefings.sqlite3")
+DEFAULT_OUTBOX = Path("outbox")
+DEFAULT_FROM = "briefings@localhost"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Every setting from the environment, read once."""
+
+    smtp_url: str | None = None
+    outbox: Path = DEFAULT_OUTBOX
+    sender: str = DEFAULT_FROM
+    state: Path = DEFAULT_STATE
+    secret: str | None = None
+    public_url: str | None = None
+    alert_to: str | None = None
+    source_date_epoch: int | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings in ``environ`` (default: this process's environment)."""
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            return env.get(name) or None  # set but empty counts as unset
+
+        epoch = get("SOURCE_DATE_EPOCH")
+        try:
+            source_date_epoch = int(epoch) if epoch is not None else None
+        except ValueError:
+            raise UserError(
+                f"SOURCE_DATE_EPOCH must be whole seconds since 1970, got {epoch!r}"
+            ) from None
+        return cls(
+            smtp_url=get("BRIEFINGS_SMTP_URL"),
+            outbox=Path(get("BRIEFINGS_OUTBOX") or DEFAULT_OUTBOX),
+            sender=get("BRIEFINGS_FROM") or DEFAULT_FROM,
+            state=Path(get("BRIEFINGS_STATE") or DEFAULT_STATE),
+            secret=get("BRIEFINGS_SECRET"),
+            public_url=get("BRIEFINGS_PUBLIC_URL"),
+            alert_to=get("BRIEFINGS_ALERT_TO"),
+            source_date_epoch=source_date_epoch,
+        )
+
+
+def packaged_templates() -> Path:
+    """The packaged default templates (``templates/`` of a source checkout)."""
+    packaged = Path(__file__).parent / "templates"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
+
+
+def template_dirs(templates: Path | None) -> list[Path]:
+    """The folders searched for templates and assets, most specific first."""
+    dirs = [templates] if templates is not None and templates.is_dir() else []
+    default = packaged_templates()
+    if default.resolve() not in {d.resolve() for d in dirs}:
+        dirs.append(default)
+    return dirs

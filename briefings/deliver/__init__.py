@@ -1,0 +1,1 @@
+"""Edition -> readers: subscribers, message, transports, ledger, tokens, serve, schedule."""

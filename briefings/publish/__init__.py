@@ -1,0 +1,1 @@
+"""Knowledge base -> edition: load, slice, render, figures, PDF, changes, archive, build."""

@@ -1,0 +1,72 @@
+"""The email of an edition, rendered at build time into its folder.
+
+``email.html`` (CSS inlined by css-inline) and ``email.txt`` are rendered from the
+same slice, figures and changes as the web page and the PDF, and checked against
+the 100 KB Gmail clips at. Each reader's unsubscribe link is left as
+:data:`~briefings.editions.UNSUBSCRIBE_MARK`, filled in when the email is sent.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from briefings.editions import EMAIL_HTML, EMAIL_TEXT, UNSUBSCRIBE_MARK, content_id, pdf_name
+from briefings.errors import UserError
+from briefings.publish.render import note_context, render_template
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from briefings.editions import FigureImage
+    from briefings.publish.figures import Figure
+    from briefings.publish.scope import Slice
+
+HTML_LIMIT = 100 * 1024  # Gmail clips a message whose HTML passes about 102 KB
+_LONGEST_LINK = "https://" + "x" * 200  # the size check assumes an unsubscribe link this long
+
+
+def render_email(  # noqa: PLR0913
+    part: Slice, *, env: jinja2.Environment, date: str, number: int, changes: list[str] | None,
+    since: Any, public_url: str | None,
+    figures: tuple[Figure, ...] | tuple[FigureImage, ...] = (),
+) -> dict[str, bytes]:
+    """An edition's email parts as files: ``{EMAIL_HTML: ..., EMAIL_TEXT: ...}``.
+
+    A template that pushes the HTML part over 100 KB fails the build with a clear
+    message and changes nothing.
+    """
+    context: dict[str, Any] = note_context(
+        part, as_of=date, edition=number, changes=changes, since=since, medium="email",
+    ).as_dict()
+    briefing = part.briefing.id
+    public_url = public_url.rstrip("/") if public_url else None
+    web_url = f"{public_url}/{briefing}/{date}/index.html" if public_url else None
+    context.update(pdf_name=pdf_name(briefing, date), web_url=web_url,
+                   unsubscribe_url=UNSUBSCRIBE_MARK)
+    context["images"] = [  # the PNGs themselves travel beside the HTML (multipart/related)
+        {"cid": content_id(f.name, f"{briefing}-{date}"), "alt": f.description,
+         "caption": f.caption, "key": f.key}
+        for f in figures
+    ]
+    html = _inline(render_template(env, [EMAIL_HTML], context))
+    text = render_template(env.overlay(autoescape=False), [EMAIL_TEXT], context)
+    _check_size(env, html, f"{briefing} {date}")
+    return {EMAIL_HTML: html.encode(), EMAIL_TEXT: text.encode()}
+
+
+def _inline(html: str) -> str:
+    import css_inline
+
+    inliner = css_inline.CSSInliner(load_remote_stylesheets=False, keep_link_tags=False)
+    return inliner.inline(html)
+
+
+def _check_size(env: jinja2.Environment, html: str, edition: str) -> None:
+    size = len(html.replace(UNSUBSCRIBE_MARK, _LONGEST_LINK).encode())
+    if size >= HTML_LIMIT:
+        source = env.get_template(EMAIL_HTML).filename or EMAIL_HTML
+        raise UserError(
+            f"{source}: the email's HTML part for {edition} is "
+            f"{size / 1024:.1f} KB; it must stay under {HTML_LIMIT // 1024} KB "
+            "(Gmail clips longer messages): shorten the template"
+        )
