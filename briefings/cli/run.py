@@ -3,9 +3,12 @@
 For each briefing with a ``schedule``, the latest slot at or before ``now`` (in the
 briefing's time zone) is due unless a run record says it was handled. A due slot
 builds the edition dated by the slot's local date and delivers it. A first run, or a
-run after downtime, handles only the latest slot. A slot whose delivery failed stays
-due, so the next run tries again (the delivery ledger keeps it to once per reader).
-Only one ``run`` or ``send`` works at a time.
+run after downtime, handles only the latest slot. A slot that failed to build, or
+whose delivery failed or is still pending, stays due, so the next run tries again
+(the delivery ledger keeps it to once per reader); every run also tries again the
+deliveries still pending from earlier editions (:mod:`briefings.deliver.retry`). One
+briefing's failure never stops the others. Only one ``run`` or ``send`` works at a
+time.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ if TYPE_CHECKING:
     from datetime import datetime
     from pathlib import Path
 
+    from briefings.deliver.report import DeliveryReport
+    from briefings.editions import Edition
+
 
 @dataclass(frozen=True)
 class SlotOutcome:
@@ -39,10 +45,16 @@ class SlotOutcome:
 @dataclass
 class RunReport:
     outcomes: list[SlotOutcome] = field(default_factory=list)
+    not_built: list[str] = field(default_factory=list)  # "briefing (slot): why", for alerts
+    delivery: DeliveryReport | None = None
+
+    @property
+    def failed(self) -> list[SlotOutcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
 
     @property
     def ok(self) -> bool:
-        return all(o.status != "failed" for o in self.outcomes)
+        return not self.failed and (self.delivery is None or self.delivery.ok)
 
 
 def run_due(  # noqa: PLR0913
@@ -55,7 +67,14 @@ def run_due(  # noqa: PLR0913
     progress: Callable[[str, int, int], None] | None = None,
     settings: Settings | None = None,
 ) -> RunReport:
-    """Build and deliver every briefing whose latest slot at ``now`` is not yet handled."""
+    """Build every briefing whose latest slot at ``now`` is not yet handled, then
+    deliver what was built, and what is still pending from earlier runs, at once.
+
+    One briefing's failure (any exception while building or sending it) is recorded
+    and the others go on.
+    """
+    from briefings.deliver.ledger import deliver
+    from briefings.deliver.report import DeliveryReport, Undelivered
     from briefings.publish.load import load
 
     settings = settings or Settings()
@@ -63,8 +82,15 @@ def run_due(  # noqa: PLR0913
     conn = connect(settings.state, out=out)
     report = RunReport()
     with one_at_a_time(conn):
+        due: list[tuple[Slot, Edition]] = []
         for briefing in kb["briefings"].values():
-            slot = latest_slot(briefing, now)
+            try:
+                slot = latest_slot(briefing, now)
+            except Exception as exc:  # noqa: BLE001 - e.g. a schedule that never fires
+                why = f"no slot: {_words(exc)}"
+                report.outcomes.append(SlotOutcome(briefing.id, "", "failed", why))
+                report.not_built.append(f"{briefing.id}: {why}")
+                continue
             if slot is None:
                 continue
             if _handled(conn, slot):
@@ -72,24 +98,49 @@ def run_due(  # noqa: PLR0913
                                                    f"slot {slot.key} {slot.timezone} already run"))
                 continue
             try:
-                status, detail = _run_slot(conn, slot, briefing.on_unchanged, seeds=seeds,
-                                           templates=templates, out=out, jobs=jobs,
-                                           progress=progress, settings=settings)
-            except UserError as exc:
-                status, detail = "failed", exc.message
+                edition, unchanged = _build_slot(slot, briefing.on_unchanged, seeds=seeds,
+                                                 templates=templates, out=out, jobs=jobs,
+                                                 progress=progress, settings=settings)
             except Exception as exc:  # noqa: BLE001 - one briefing must not stop the others
-                status, detail = "failed", f"{type(exc).__name__}: {exc}"
-            _record(conn, slot, status, detail)
-            report.outcomes.append(SlotOutcome(briefing.id, slot.key, status, detail))
+                _finish(conn, report, slot, "failed", f"not built: {_words(exc)}")
+                report.not_built.append(f"{briefing.id} (slot {slot.key}): {_words(exc)}")
+                continue
+            if unchanged:
+                _finish(conn, report, slot, "unchanged", unchanged)
+            else:
+                due.append((slot, edition))
+        try:
+            report.delivery = deliver(conn=conn, editions=[e for _, e in due], out=out,
+                                      settings=settings)
+        except Exception as exc:  # noqa: BLE001 - the set-up (login, outbox, sender) or a bug
+            why = f"not sent: {_words(exc)}"
+            report.delivery = DeliveryReport(undelivered=[
+                Undelivered(f"{e.briefing} {e.date}", "", "failed", why) for _, e in due
+            ] or [Undelivered("pending deliveries", "", "failed", why)])
+            for slot, edition in due:
+                _finish(conn, report, slot, "failed", f"{_label(edition)}: {why}")
+            return report
+        for slot, edition in due:
+            label = f"{edition.briefing} {edition.date}"
+            done = not any(u.edition == label for u in report.delivery.undelivered)
+            _finish(conn, report, slot, "done" if done else "failed",
+                    f"{_label(edition)}: {report.delivery.summary(label)}")
     return report
 
 
-def _run_slot(  # noqa: PLR0913
-    conn: sqlite3.Connection, slot: Slot, on_unchanged: str, *, seeds: Path,
-    templates: Path | None, out: Path, jobs: int | None,
-    progress: Callable[[str, int, int], None] | None, settings: Settings,
-) -> tuple[str, str]:
-    from briefings.deliver.ledger import deliver
+def _label(edition: Edition) -> str:
+    return f"edition {edition.number} of {edition.date}"
+
+
+def _words(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
+
+
+def _build_slot(  # noqa: PLR0913
+    slot: Slot, on_unchanged: str, *, seeds: Path, templates: Path | None, out: Path,
+    jobs: int | None, progress: Callable[[str, int, int], None] | None, settings: Settings,
+) -> tuple[Edition, str]:
+    """The slot's edition, built, and why it is not to be sent ("" when it is)."""
     from briefings.editions import edition_folder, previous_edition, read_edition
     from briefings.publish.build import build
 
@@ -97,13 +148,17 @@ def _run_slot(  # noqa: PLR0913
           jobs=jobs, progress=progress, settings=settings)
     edition = read_edition(edition_folder(out, slot.briefing, slot.date))
     if edition is None:
-        return "failed", f"no edition was written for {slot.date}"
+        raise UserError(f"no edition was written for {slot.date}")
     earlier = previous_edition(out, slot.briefing, slot.date)
-    label = f"edition {edition.number} of {edition.date}"
     if on_unchanged == "skip" and earlier and earlier.digest == edition.digest:
-        return "unchanged", f"{label}: unchanged since {earlier.date}, not sent"
-    delivery = deliver(conn=conn, editions=[edition], settings=settings)
-    return ("done" if delivery.ok else "failed"), f"{label}: {delivery.summary()}"
+        return edition, f"{_label(edition)}: unchanged since {earlier.date}, not sent"
+    return edition, ""
+
+
+def _finish(conn: sqlite3.Connection, report: RunReport, slot: Slot, status: str,
+            detail: str) -> None:
+    _record(conn, slot, status, detail)
+    report.outcomes.append(SlotOutcome(slot.briefing, slot.key, status, detail))
 
 
 def _handled(conn: sqlite3.Connection, slot: Slot) -> bool:
