@@ -11,15 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from briefings.publish.charts import INK, MUTED, RULE, _finish, _mark, _settings
-from briefings.publish.figures import OKABE_ITO
+from briefings.publish.charts import RULE, finish_figure, mark_tlp, rc_settings
+from briefings.publish.figures import INK, MIN_TEXT_PT, MUTED, OKABE_ITO
 from briefings.publish.scorecard import PROBABILITY, Band, Printed, Scored, TrackRecord, score
 
 if TYPE_CHECKING:
     from briefings.publish.figures import Figure
     from briefings.publish.scope import Slice
 
-SIZE = (4.6, 3.4)  # inches: printed at this size, so 7.5 pt text stays 7.5 pt
+SIZE = (4.6, 3.4)  # inches: printed at this size, so text keeps its size in points
 
 
 @dataclass(frozen=True)
@@ -63,9 +63,9 @@ def calibration_chart(part: Slice, record: TrackRecord) -> Figure:
     from matplotlib.figure import Figure as Canvas
 
     bands = record.bands()
-    with mpl.rc_context(_settings()):
+    with mpl.rc_context(rc_settings()):
         fig = Canvas(figsize=SIZE, dpi=96, layout="constrained")
-        _mark(fig, part)
+        mark_tlp(fig, part)
         ax = fig.add_subplot()
         ax.plot([0, 1], [0, 1], linestyle="--", color=MUTED, linewidth=0.8,
                 label="perfect calibration")
@@ -77,7 +77,7 @@ def calibration_chart(part: Slice, record: TrackRecord) -> Figure:
         for band in bands:
             ax.annotate(f"{band.happened} of {band.n}", (band.probability, band.observed),
                         xytext=(7, -3 if band.observed > 0.9 else 5),
-                        textcoords="offset points", fontsize=7.5, color=INK,
+                        textcoords="offset points", fontsize=MIN_TEXT_PT, color=INK,
                         annotation_clip=False)
         ticks = sorted(set(PROBABILITY.values()) | {0.0, 1.0})
         ax.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0%", "25%", "50%", "75%", "100%"])
@@ -89,8 +89,8 @@ def calibration_chart(part: Slice, record: TrackRecord) -> Figure:
         ax.set_ylabel("How often it happened", fontsize=8, color=INK)
         ax.grid(color=RULE, linewidth=0.5)
         ax.set_axisbelow(True)
-        ax.legend(loc="upper left", fontsize=7.5, frameon=False)
-        return _finish(fig, "calibration",
+        ax.legend(loc="upper left", fontsize=MIN_TEXT_PT, frameon=False)
+        return finish_figure(fig, "calibration",
                        "Calibration: how often judgments at each likelihood came true",
                        _describe(bands))
 
