@@ -87,9 +87,10 @@ def calibration_chart(part: Slice, record: TrackRecord) -> Figure:
         ax.set_ylim(-0.04, 1.06)
         ax.set_xlabel("Stated probability (PHIA band)", fontsize=8, color=INK)
         ax.set_ylabel("How often it happened", fontsize=8, color=INK)
-        ax.grid(color=RULE, linewidth=0.5)
+        ax.grid(color=RULE, linewidth=0.4)
         ax.set_axisbelow(True)
-        ax.legend(loc="upper left", fontsize=MIN_TEXT_PT, frameon=False)
+        ax.legend(loc="upper left", fontsize=MIN_TEXT_PT, facecolor="white", edgecolor="none",
+                  framealpha=1)
         return finish_figure(fig, "calibration",
                        "Calibration: how often judgments at each likelihood came true",
                        _describe(bands))
