@@ -75,6 +75,7 @@ def run_due(  # noqa: PLR0913
     """
     from briefings.deliver.ledger import deliver
     from briefings.deliver.report import DeliveryReport, Undelivered
+    from briefings.deliver.routing import withheld
     from briefings.publish.load import load
 
     settings = settings or Settings()
@@ -100,7 +101,7 @@ def run_due(  # noqa: PLR0913
             try:
                 edition, unchanged = _build_slot(slot, briefing.on_unchanged, seeds=seeds,
                                                  templates=templates, out=out, jobs=jobs,
-                                                 progress=progress, settings=settings)
+                                                 progress=progress, now=now, settings=settings)
             except Exception as exc:  # noqa: BLE001 - one briefing must not stop the others
                 _finish(conn, report, slot, "failed", f"not built: {_words(exc)}")
                 report.not_built.append(f"{briefing.id} (slot {slot.key}): {_words(exc)}")
@@ -123,9 +124,27 @@ def run_due(  # noqa: PLR0913
         for slot, edition in due:
             label = f"{edition.briefing} {edition.date}"
             done = not any(u.edition == label for u in report.delivery.undelivered)
+            why = withheld(tlp=edition.tlp, red_readers=edition.red_readers,
+                           org=settings.org_domains)  # nobody may get it: say why
             _finish(conn, report, slot, "done" if done else "failed",
-                    f"{_label(edition)}: {report.delivery.summary(label)}")
+                    f"{_label(edition)}: {report.delivery.summary(label)}"
+                    + (f"; {why}" if why else ""))
+        report.outcomes.extend(_notices(conn, out=out, settings=settings))
     return report
+
+
+def _notices(conn: sqlite3.Connection, *, out: Path, settings: Settings) -> list[SlotOutcome]:
+    """Corrections and withdrawals not yet mailed: one outcome, if there were any."""
+    from briefings.deliver.notices import send_notices
+
+    try:
+        sent = send_notices(conn=conn, out=out, settings=settings)
+    except UserError as exc:
+        return [SlotOutcome("notices", "", "failed", exc.message)]
+    if not (sent.sent or sent.failed or sent.pending):
+        return []
+    status = "done" if sent.ok else "failed"
+    return [SlotOutcome("notices", "", status, f"corrections and withdrawals: {sent.summary()}")]
 
 
 def _label(edition: Edition) -> str:
@@ -138,17 +157,29 @@ def _words(exc: BaseException) -> str:
 
 def _build_slot(  # noqa: PLR0913
     slot: Slot, on_unchanged: str, *, seeds: Path, templates: Path | None, out: Path,
-    jobs: int | None, progress: Callable[[str, int, int], None] | None, settings: Settings,
+    jobs: int | None, progress: Callable[[str, int, int], None] | None, now: datetime,
+    settings: Settings,
 ) -> tuple[Edition, str]:
-    """The slot's edition, built, and why it is not to be sent ("" when it is)."""
-    from briefings.editions import edition_folder, previous_edition, read_edition
-    from briefings.publish.build import build
+    """The slot's edition, built, and why it is not to be sent ("" when it is).
 
-    build(seeds=seeds, templates=templates, out=out, date=slot.date, only=[slot.briefing],
-          jobs=jobs, progress=progress, settings=settings)
-    edition = read_edition(edition_folder(out, slot.briefing, slot.date))
+    If the knowledge base changed after the edition was sent (a retried slot), the
+    edition stays as it was sent and goes to the rest of its readers: a run never
+    issues a correction by itself."""
+    from briefings.editions import current_edition, edition_folder, previous_edition
+    from briefings.publish.build import build
+    from briefings.publish.issuing import Refused
+
+    try:
+        build(seeds=seeds, templates=templates, out=out, date=slot.date, only=[slot.briefing],
+              jobs=jobs, progress=progress, now=now, settings=settings)
+    except Refused as exc:
+        if not exc.kept:
+            raise
+    edition = current_edition(edition_folder(out, slot.briefing, slot.date))
     if edition is None:
         raise UserError(f"no edition was written for {slot.date}")
+    if edition.withdrawn:
+        return edition, f"{_label(edition)}: withdrawn, not sent"
     earlier = previous_edition(out, slot.briefing, slot.date)
     if on_unchanged == "skip" and earlier and earlier.digest == edition.digest:
         return edition, f"{_label(edition)}: unchanged since {earlier.date}, not sent"

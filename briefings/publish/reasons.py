@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from briefings.errors import Problem
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from briefings.publish.changes import Change
     from briefings.publish.load import KnowledgeBase
 
@@ -36,3 +38,20 @@ def missing_reasons(
             "(a reason new since that edition)",
         ))
     return problems
+
+
+def explained_changes(kb: KnowledgeBase, plans: list[tuple[Any, ...]]) -> dict[str, list[Change]]:
+    """The changes of each planned edition ``(briefing, slice, previous, ...)`` since its
+    previous edition; every judgment that moved without a reason fails them all at once."""
+    from briefings.errors import InvalidKnowledgeBase
+    from briefings.publish.changes import list_changes
+
+    listed = {b: list_changes(previous[1], part) for b, part, previous, *_ in plans if previous}
+    problems = [
+        problem for briefing, _, previous, *_ in plans if previous
+        for problem in missing_reasons(kb, listed[briefing], briefing=briefing,
+                                       since=previous[0].date)
+    ]
+    if problems:
+        raise InvalidKnowledgeBase(problems)
+    return listed

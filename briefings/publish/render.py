@@ -158,6 +158,8 @@ class NoteContext:
     figures: Any = field(default=None, metadata={"help": "the edition's figures, if any"})
     track_record: Any = field(default=None, metadata={
         "help": "the annex Track record (TrackRecordAnnex), or None: nothing scored in scope"})
+    correction: Any = field(default=None, metadata={
+        "help": "for a correction: number, why, corrected (what, in words), original (path)"})
     links: dict[str, str] = field(default_factory=dict, metadata={
         "help": "the web page's links, relative to it: 'pdf', 'editions', 'archive'"})
 
@@ -168,6 +170,7 @@ class NoteContext:
 def note_context(  # noqa: PLR0913
     part: Slice, *, as_of: str, edition: int, changes: list[str] | None, medium: str,
     figures: tuple | None = None, since: Any = None, track_record: Any = None,
+    correction: Any = None,
     links: dict[str, str] | None = None,
 ) -> NoteContext:
     """The template context for one edition of a briefing."""
@@ -200,6 +203,7 @@ def note_context(  # noqa: PLR0913
         figures=figures,
         since=since,
         track_record=track_record,
+        correction=correction,
         links=links or {},
     )
 

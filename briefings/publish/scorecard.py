@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from briefings.editions import MANIFEST, SNAPSHOT, editions
+from briefings.editions import SNAPSHOT, editions
 from briefings.model import TLP_LEVELS
 
 if TYPE_CHECKING:
@@ -130,26 +130,24 @@ class TrackRecord:
 def archive(out: Path) -> tuple[Printed, ...]:
     """Every key judgment each edition in ``out`` printed, as first issued.
 
-    Skips corrections, editions without a key-judgments section, judgments already
-    resolved when printed, and folders whose snapshot cannot be read.
+    Corrections are never read (``as_issued``); editions without a key-judgments
+    section, judgments already resolved when printed, and folders whose snapshot cannot
+    be read are skipped.
     """
     found: list[Printed] = []
-    for edition in editions(out):
+    for edition in editions(out, as_issued=True):
         try:
-            manifest = json.loads((edition.folder / MANIFEST).read_text(encoding="utf-8"))
             snapshot = json.loads((edition.folder / SNAPSHOT).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             continue
-        if edition.folder.name != edition.date or manifest.get("correction"):
-            continue  # a correction is not what was first issued
         sections = (snapshot.get("briefing") or {}).get("sections", ("key-judgments",))
-        if "key-judgments" not in sections:
+        if edition.correction or "key-judgments" not in sections:
             continue
-        withdrawn = manifest.get("withdrawn") or {}
+        withdrawn = str((edition.withdrawn or {}).get("when", ""))
         found += [
             Printed(j["id"], j["statement"], j["likelihood"], j["confidence"],
                     edition.briefing, edition.title, edition.date, edition.number, edition.tlp,
-                    edition.built, str(withdrawn.get("when", "")) if withdrawn else "")
+                    edition.built, withdrawn)
             for j in snapshot.get("judgments") or () if not j.get("outcome")
         ]
     return tuple(found)
