@@ -106,6 +106,7 @@ def test_run_fails_only_the_briefing_whose_judgment_moved(tmp_path, sample_copy,
 
 def test_changes_json_has_the_promised_shape_and_is_linked(tmp_path, sample_copy):
     out = tmp_path / "out"
+    rewrite(sample_copy, ("    tlp: green\n", "    tlp: clear\n"))  # public: in the feed
     make(sample_copy, out, "2024-04-01")
     first = json.loads((out / "river-dispute/2024-04-01/changes.json").read_text())
     assert first == {"since": None, "changes": []}
@@ -136,7 +137,9 @@ def test_changes_json_has_the_promised_shape_and_is_linked(tmp_path, sample_copy
     reason = [li.get_text() for li in page.select("#changes li") if "Why:" in li.get_text()]
     assert reason == ["↑ Confidence in “Qamaria will impose the levy within six months.”: "
                       "low → moderate. Why: A date was set."]
-    feed = ET.fromstring((out / "feed.xml").read_bytes())  # noqa: S314 - our own file
+    public = out / "public" / "river-dispute" / "2024-04-08"
+    assert json.loads((public / "changes.json").read_text()) == document  # the link works
+    feed = ET.fromstring((out / "public" / "feed.xml").read_bytes())  # noqa: S314 - our own
     atom = "{http://www.w3.org/2005/Atom}"
     summaries = [e.findtext(f"{atom}summary") for e in feed.iter(f"{atom}entry")]
     latest = next(s for s in summaries if "2024-04-08" in s)

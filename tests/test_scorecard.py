@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from datetime import UTC, date, datetime
 
 import pymupdf
@@ -16,6 +17,7 @@ from briefings.config import Settings
 from briefings.publish.build import build
 from briefings.publish.load import load
 from briefings.publish.scorecard import NEVER_PUBLISHED, VOID, archive, overdue, score
+from briefings.publish.withdraw import withdraw
 
 LEVY = "    likelihood: realistic-possibility\n    confidence: low\n"
 TALKS = "    about: [basin-council, highland]\n"
@@ -91,22 +93,32 @@ def test_an_edition_after_the_outcome_never_counts(tmp_path, sample_copy, build_
     levy = {s.id: s for s in score(kb["judgments"].values(), archive(out)).judgments}[
         "levy-imposed"]
     assert (levy.forecast.date, levy.forecast.likelihood) == ("2024-04-08", "highly-likely")
-    manifest = out / "river-dispute" / "2024-04-08" / "manifest.json"
-    record = json.loads(manifest.read_text())
+    folder = out / "river-dispute" / "2024-04-08"
 
-    def levy_forecast(**marks):
-        manifest.write_text(json.dumps({**record, **marks}))
+    def levy_forecast():
         levy = {s.id: s for s in score(kb["judgments"].values(), archive(out)).judgments}[
             "levy-imposed"]
         return levy.forecast.date, levy.forecast.likelihood
 
-    # withdrawn after the outcome: it was still the forecast readers had
-    assert levy_forecast(withdrawn={"when": "2024-04-25T09:00:00+00:00"}) == (
-        "2024-04-08", "highly-likely")
-    # withdrawn before the outcome, or a correction (not what was first issued): not scored
-    earlier = ("2024-04-01", "realistic-possibility")
-    assert levy_forecast(withdrawn={"when": "2024-04-10T09:00:00+00:00"}) == earlier
-    assert levy_forecast(correction={"number": 1, "why": "a typo"}) == earlier
+    # a correction kept beside edition 2 (its own folder) is not what was first issued
+    correction = folder / "correction-1"
+    shutil.copytree(folder, correction)
+    manifest = json.loads((correction / "manifest.json").read_text())
+    manifest["correction"] = {"number": 1, "why": "hindsight", "original": "2024-04-08/"}
+    (correction / "manifest.json").write_text(json.dumps(manifest))
+    snapshot = (correction / "snapshot.json").read_text().replace(
+        '"highly-likely"', '"almost-certain"')
+    (correction / "snapshot.json").write_text(snapshot)
+    assert levy_forecast() == ("2024-04-08", "highly-likely")
+    # withdrawn now, after the outcome: it was still the forecast readers had
+    withdraw(out=out, templates=None, briefing="river-dispute", date="2024-04-08",
+             why="issued in error")
+    assert json.loads((folder / "withdrawn.json").read_text())["when"] > "2024-04-20"
+    assert levy_forecast() == ("2024-04-08", "highly-likely")
+    # withdrawn before the outcome: not a forecast any more
+    (folder / "withdrawn.json").write_text(json.dumps(
+        {"why": "issued in error", "when": "2024-04-10T09:00:00+00:00"}))
+    assert levy_forecast() == ("2024-04-01", "realistic-possibility")
 
 
 def test_never_published_and_void_are_unscored(tmp_path, sample_copy, build_on):
@@ -248,7 +260,6 @@ def test_a_clear_note_never_quotes_an_amber_edition(tmp_path, sample_copy, build
                           "    reason_for_change: A date was set.\n"
                           + outcome("happened", "2024-04-20")))
     # the clear note is not built on 8 April: remove it, so the amber edition is the last
-    import shutil
     shutil.rmtree(out / "river-dispute" / "2024-04-08")
     build_on(sample_copy, out, "2024-05-06")
     clear = BeautifulSoup((out / "river-dispute/2024-05-06/index.html").read_text(),

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from briefings.editions import (
+    CHANGES,
     PUBLIC,
     Edition,
     corrections,
@@ -115,7 +116,8 @@ def _copy_edition(out: Path, site: Path, edition: Edition, levels: tuple[str, ..
     for version in (v for v in versions if v is not None and v.tlp in levels):
         target = site / version.path
         target.mkdir(parents=True, exist_ok=True)
-        for source in (version.html, version.pdf):
+        data = version.folder / CHANGES  # what changed, as the page links it (not older ones)
+        for source in (version.html, version.pdf, *([data] if data.exists() else [])):
             try:
                 os.link(source, target / source.name)
             except OSError:
@@ -200,7 +202,6 @@ def _changes(edition: Edition) -> str:
     """What changed, from the edition's ``changes.json``: counts, then the sentences."""
     import json
 
-    from briefings.editions import CHANGES
     from briefings.publish.changes import summary
 
     try:
