@@ -27,42 +27,20 @@ from briefings.values import (
     LAST_YEAR,
     MAX_NUMBER,
     check_briefing_id,
+    check_language,
     check_number,
     check_once,
     check_visible,
     check_web_address,
     check_written,
 )
+from briefings.vocabularies import CREDIBILITY, LIKELIHOODS, RELIABILITY  # noqa: F401 - re-exported
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 MAX_ID = 64  # ids name folders, files and web addresses
 _DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")
 
-LIKELIHOODS: dict[str, str] = {
-    "remote-chance": "≤5%",
-    "highly-unlikely": "10–20%",
-    "unlikely": "25–35%",
-    "realistic-possibility": "40–50%",
-    "likely": "55–75%",
-    "highly-likely": "80–90%",
-    "almost-certain": "95–100%",
-}
-RELIABILITY: dict[str, str] = {
-    "A": "completely reliable",
-    "B": "usually reliable",
-    "C": "fairly reliable",
-    "D": "not usually reliable",
-    "E": "unreliable",
-    "F": "reliability cannot be judged",
-}
-CREDIBILITY: dict[int, str] = {
-    1: "confirmed by other sources",
-    2: "probably true",
-    3: "possibly true",
-    4: "doubtful",
-    5: "improbable",
-    6: "truth cannot be judged",
-}
+SCALES: dict[str, float] = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 TLP_LEVELS = ("clear", "green", "amber", "amber+strict", "red")
 SECTIONS = (
     "bluf", "key-judgments", "changes", "actors", "motives",
@@ -140,6 +118,7 @@ WebAddress = Annotated[
     WithJsonSchema({"type": "string", "format": "uri", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"}),
 ]
 Country = Annotated[str, AfterValidator(_check_country)]
+Language = Annotated[str, AfterValidator(check_language)]
 Currency = Annotated[str, AfterValidator(_check_currency)]
 Cron = Annotated[str, AfterValidator(check_cron)]
 TimeZone = Annotated[str, AfterValidator(_check_timezone)]
@@ -183,6 +162,9 @@ class Item(Contract):
     id: Slug = Field(description="unique within its collection; [a-z0-9][a-z0-9-]*")
 
 
+Subjects = Annotated[list[Slug], Field(description="what it is about (briefings.publish.scope)")]
+
+
 class Source(Item):
     publisher: Text
     title: Text
@@ -193,16 +175,24 @@ class Source(Item):
     notes: Text | None = None
 
 
+class Profile(Contract):  # what an actor is, for the notes on these subjects
+    subjects: list[Slug] = Field(min_length=1, description="the notes this profile is for")
+    summary: Markdown
+    sources: Cites = []
+
+
 class Actor(Item):
     name: Text
     kind: Literal["person", "state", "organisation", "group"]
     native_name: Text | None = Field(None, description="the name in the actor's own script")
+    lang: Language | None = Field(None, description="BCP 47 language of native_name, e.g. ko")
     aliases: list[Text] = []
     country: Country | None = Field(None, description="ISO 3166-1 alpha-2")
     role: Text | None = None
     leads: Slug | None = Field(None, description="id of the actor this one leads")
     summary: Markdown | None = None
     sources: Cites = []
+    profiles: list[Profile] = Field([], description="per subject, for summary and sources")
 
 
 class Motive(Item):
@@ -214,6 +204,7 @@ class Motive(Item):
     sources: Cites
     priority: Literal["primary", "secondary"] = "secondary"
     description: Markdown | None = None
+    subjects: Subjects = []
 
 
 class Measure(Item):
@@ -232,12 +223,19 @@ class Measure(Item):
     ends: Date | None = None
     authority: Text | None = None
     description: Markdown | None = None
+    subjects: Subjects = []
 
 
 class Value(Contract):
-    amount: Quantity
+    amount: Quantity = Field(description="e.g. 93800000000, 1.75e9, or 1.75 with a scale")
     currency: Currency = Field(description="ISO 4217")
     period: Text | None = None
+    scale: Literal["thousand", "million", "billion", "trillion"] | None = None  # 1.75 billion
+    estimate: bool = Field(default=False, description="an estimate: printed with 'about'")
+
+    @property
+    def total(self) -> float:  # in units of the currency
+        return self.amount * SCALES.get(self.scale or "", 1)
 
 
 class Dealing(Item):
@@ -255,6 +253,7 @@ class Dealing(Item):
     start: Date | None = None
     end: Date | None = None
     summary: Markdown | None = None
+    subjects: Subjects = []
 
 
 class Event(Item):
@@ -264,6 +263,7 @@ class Event(Item):
     actors: list[Slug] = []
     location: Text | None = None
     summary: Markdown | None = None
+    subjects: Subjects = []
 
 
 def _check_past_day(value: str) -> str:
@@ -276,16 +276,11 @@ def _check_past_day(value: str) -> str:
     return value
 
 
-PastDay = Annotated[Date, AfterValidator(_check_past_day)]
-
-
 class Outcome(Contract):
     """What became of a judgment: recorded once known, with the sources that say so."""
 
-    result: Literal["happened", "not-happened", "void"] = Field(
-        description="void: the question can no longer be judged (it is not scored)"
-    )
-    on: PastDay = Field(description="the day it happened or was known not to, YYYY-MM-DD")
+    result: Literal["happened", "not-happened", "void"]  # void: no longer judged, not scored
+    on: Annotated[Date, AfterValidator(_check_past_day)] = Field(description="YYYY-MM-DD")
     sources: Cites = Field(min_length=1, description="where the outcome is reported")
 
 
@@ -297,12 +292,11 @@ class Judgment(Item):
     about: list[Slug] = []
     basis: Markdown | None = None
     indicators: list[Text] = Field([], description="what would change the judgment")
+    subjects: Subjects = []
     resolves_by: Date | None = Field(None, description="when the judgment can be judged")
     resolves_when: Text | None = Field(None, description="how it will be judged")
     outcome: Outcome | None = Field(None, description="what happened, once known")
-    reason_for_change: Text | None = Field(
-        None, description="why the likelihood or confidence moved since the last edition"
-    )
+    reason_for_change: Text | None = Field(None, description="why it moved since last edition")
 
 
 class Briefing(Item):
@@ -318,6 +312,11 @@ class Briefing(Item):
     timezone: TimeZone = "UTC"
     sections: Annotated[list[Section], AfterValidator(check_once)] = list(SECTIONS)
     on_unchanged: Literal["send", "skip"] = "send"
+    subjects: list[Slug] = Field([], description="what the note covers: items sharing one")
+    include: list[Slug] = Field([], description="ids of items always in this briefing")
+    exclude: list[Slug] = Field([], description="ids of items never in this briefing")
+    key_judgments: list[Slug] = Field([], description="judgment ids, most important first")
+    cutoff: Date | None = Field(None, description="information cut-off (default: newest cited)")
     red_readers: list[Address] = Field(
         [], description="for TLP:RED: the addresses of the only readers it may go to")
 
@@ -333,13 +332,17 @@ COLLECTIONS: dict[str, type[Item]] = {
     "briefings": Briefing,
 }
 
-# Which fields name ids of which collection, for cross-reference checks.
-REFERENCES: dict[str, dict[str, str]] = {
+# The collections a briefing's subjects, include and exclude choose from.
+ITEMS = ("motives", "measures", "dealings", "events", "judgments")
+# Which fields name ids of which collection(s), for cross-reference checks.
+REFERENCES: dict[str, dict[str, str | tuple[str, ...]]] = {
     "actors": {"leads": "actors"},
     "motives": {"actor": "actors"},
     "measures": {"imposed_by": "actors", "targets": "actors"},
     "dealings": {"from": "actors", "to": "actors", "in_return_for": "dealings"},
     "events": {"actors": "actors"},
     "judgments": {"about": "actors"},
-    "briefings": {"actors": "actors"},
+    "briefings": {
+        "actors": "actors", "key_judgments": "judgments", "include": ITEMS, "exclude": ITEMS,
+    },
 }

@@ -145,7 +145,7 @@ def build(  # noqa: PLR0913, PLR0915 - one pipeline, read top to bottom
     plans, report.notes, report.skipped = plan_editions(kb, wanted, rules=rules, tdigest=tdigest,
                                                         built=built_at)
     listed = explained_changes(kb, plans)  # a judgment that moved must say why
-    resolved = any(j.outcome for plan in plans for j in plan[1].judgments)
+    resolved = any(plan[1].resolved for plan in plans)
     printed = archive(out) if resolved else ()  # earlier editions: the track record's forecasts
     pending: list[_Pending] = []
     with _Printer(jobs=jobs, total=len(plans), asset_dirs=template_dirs(templates),

@@ -48,8 +48,8 @@ def describe_changes(before: Slice, after: Slice) -> list[str]:
 def list_changes(before: Slice, after: Slice) -> list[Change]:
     """Every change from ``before`` to ``after``, in the order "What changed" lists them."""
     changes: list[Change] = []
-    old_j = _by_id(before.judgments)
-    changes += [c for j in after.judgments if j.id in old_j
+    old_j = _by_id(_judgments(before))
+    changes += [c for j in _judgments(after) if j.id in old_j
                 if (c := _judgment(old_j[j.id], j))]
     old_m = _by_id(before.measures)
     changes += [c for m in after.measures if m.id in old_m if (c := _measure(old_m[m.id], m))]
@@ -134,7 +134,8 @@ def _measure(old: Any, new: Any) -> Change | None:
     if old.rate_percent != new.rate_percent:
         before = "none" if old.rate_percent is None else f"{old.rate_percent:g}%"
         after = "none" if new.rate_percent is None else f"{new.rate_percent:g}%"
-        lines.append(f"Measure “{new.title}”: rate {before} → {after}.")
+        up = (new.rate_percent or 0) > (old.rate_percent or 0)
+        lines.append(f"{'↑' if up else '↓'} Measure “{new.title}”: rate {before} → {after}.")
         moved["rate_percent"] = _moved(old.rate_percent, new.rate_percent)
     return Change("measures", new.id, "changed", tuple(lines), moved) if lines else None
 
@@ -143,8 +144,14 @@ def _moved(before: Any, after: Any) -> dict[str, Any]:
     return {"before": before, "after": after}
 
 
+def _judgments(part: Slice) -> tuple:
+    """Key and resolved judgments alike: resolving one neither adds nor removes it."""
+    return (*part.judgments, *part.resolved)
+
+
 def _added_removed(collection: str, before: Slice, after: Slice) -> list[Change]:
-    old, new = _by_id(getattr(before, collection)), _by_id(getattr(after, collection))
+    items = _judgments if collection == "judgments" else lambda part: getattr(part, collection)
+    old, new = _by_id(items(before)), _by_id(items(after))
     noun = _NOUNS[collection]
     added = [Change(collection, i, "added", (f"New {noun}: {_name(collection, item, after)}.",))
              for i, item in new.items() if i not in old]

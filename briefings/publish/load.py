@@ -122,8 +122,9 @@ def _cross_check(items, places, problems) -> None:  # noqa: ANN001
             for field_name, target in fields.items():
                 value = getattr(item, "from_" if field_name == "from" else field_name)
                 refs = value if isinstance(value, list) else [value]
+                targets = (target,) if isinstance(target, str) else target
                 for index, ref in enumerate(refs):
-                    if message := _missing(items, places, target, ref):
+                    if message := _missing(items, places, targets, ref):
                         loc = (field_name, index) if isinstance(value, list) else (field_name,)
                         line, column = doc.mark((*path, *loc))
                         where = f"{collection}[{item_id}]{_where(loc)}"
@@ -131,7 +132,7 @@ def _cross_check(items, places, problems) -> None:  # noqa: ANN001
     for collection, by_id in items.items():
         for item_id, item in by_id.items():
             for loc, citation in _citations(item):
-                if message := _missing(items, places, "sources", citation.source):
+                if message := _missing(items, places, ("sources",), citation.source):
                     name, doc, path = places[(collection, item_id)]
                     line, column = doc.mark((*path, *loc))
                     where = f"{collection}[{item_id}]{_where(loc)}"
@@ -139,19 +140,23 @@ def _cross_check(items, places, problems) -> None:  # noqa: ANN001
 
 
 def _citations(item: Any) -> list[tuple[tuple, Any]]:
-    """Each citation of an item with its path in the item (an outcome cites too)."""
-    cited = [(("sources", i), c) for i, c in enumerate(getattr(item, "sources", None) or ())]
-    outcome = getattr(item, "outcome", None)
+    """Each citation of an item (an actor's profiles included) with where it is."""
+    found = [(("sources", i), c) for i, c in enumerate(getattr(item, "sources", None) or ())]
+    for p, profile in enumerate(getattr(item, "profiles", None) or ()):
+        found += [(("profiles", p, "sources", i), c) for i, c in enumerate(profile.sources)]
+    outcome = getattr(item, "outcome", None)  # a judgment's outcome cites its sources too
     if outcome is not None:
-        cited += [(("outcome", "sources", i), c) for i, c in enumerate(outcome.sources)]
-    return cited
+        found += [(("outcome", "sources", i), c) for i, c in enumerate(outcome.sources)]
+    return found
 
 
-def _missing(items, places, target: str, ref: str | None) -> str | None:  # noqa: ANN001
+def _missing(items, places, targets: tuple[str, ...], ref: str | None) -> str | None:  # noqa: ANN001
     """The problem with a reference to ``ref``, if it names nothing (or nothing valid)."""
-    if ref is None or ref in items[target] or (target, ref) in places:
+    if ref is None or any(ref in items[t] or (t, ref) in places for t in targets):
         return None  # present, or an item already reported as invalid
-    return f"no {target[:-1]} with id {ref!r}{suggest(ref, items[target])}"
+    kinds = " or ".join(t[:-1] for t in targets)
+    known = [k for t in targets for k in items[t]]
+    return f"no {kinds} with id {ref!r}{suggest(ref, known)}"
 
 
 def suggest(word: str, known: Any) -> str:

@@ -11,7 +11,6 @@ import base64
 import hashlib
 from dataclasses import dataclass, field, fields
 from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,63 +19,40 @@ from markupsafe import Markup
 
 from briefings import __version__
 from briefings.config import template_dirs
+from briefings.publish.wording import (
+    date_range,
+    date_text,
+    markdown_parser,
+    money,
+    percent,
+    period_text,
+    plain,
+    text_dir,
+)
 
 if TYPE_CHECKING:
     from briefings.publish.scope import Slice
 
+FRONT_PAGE = ("bluf", "key-judgments")  # the sections that open every note and email
+SECTION_TITLES = {
+    "bluf": "Bottom line up front", "key-judgments": "Key judgments", "changes": "What changed",
+    "actors": "Actor profiles", "motives": "Motives", "dealings": "Dealings",
+    "measures": "Measures", "timeline": "Timeline", "sources": "Sources",
+}
 TLP_COLOURS = {  # TLP 2.0: coloured text on black
     "clear": "#FFFFFF", "green": "#33FF00", "amber": "#FFC000",
     "amber+strict": "#FFC000", "red": "#FF2B2B",
 }
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July",
-    "August", "September", "October", "November", "December",
-)
-
-
-@cache
-def _markdown() -> Any:
-    from markdown_it import MarkdownIt
-
-    md = MarkdownIt("commonmark", {"html": False})
-    md.add_render_rule("image", _image_as_link)
-    return md
-
-
-def _image_as_link(self: Any, tokens: list, idx: int, options: Any, env: Any) -> str:
-    """An image becomes a link to it (its alt text): no reader's client fetches anything."""
-    from markdown_it.common.utils import escapeHtml
-
-    token = tokens[idx]
-    alt = self.renderInlineAsText(token.children or [], options, env)
-    src = str(token.attrGet("src") or "")
-    in_link = sum((t.type == "link_open") - (t.type == "link_close") for t in tokens[:idx]) > 0
-    if in_link or not src.startswith(("https://", "http://")):
-        return escapeHtml(alt)
-    return f'<a href="{escapeHtml(src)}">{escapeHtml(alt or src)}</a>'
 
 
 def markdown(text: str | None) -> Markup:
     """CommonMark to HTML; raw HTML in the text stays text, images become links."""
-    return Markup(_markdown().render(text or ""))  # noqa: S704 - html is off, no images
-
-
-def date_text(value: str) -> str:
-    """A partial date at its precision: ``2023``, ``September 2023``, ``12 September 2023``."""
-    parts = value.split("-")
-    if len(parts) == 1:
-        return value
-    month = _MONTHS[int(parts[1]) - 1]
-    return f"{month} {parts[0]}" if len(parts) == 2 else f"{int(parts[2])} {month} {parts[0]}"
+    return Markup(markdown_parser().render(text or ""))  # noqa: S704 - html is off, no images
 
 
 def words(value: str) -> str:
     """A vocabulary term as words: ``realistic-possibility`` → ``realistic possibility``."""
     return value.replace("-", " ")
-
-
-def percent(value: float) -> str:
-    return f"{value:g}%"
 
 
 def svg_data_url(value: str) -> str:
@@ -111,7 +87,8 @@ def get_env(templates: Path | None = None) -> jinja2.Environment:
     )
     env.filters.update(
         md=markdown, date_text=date_text, words=words, percent=percent, safe_svg=safe_svg,
-        svg_data_url=svg_data_url,
+        svg_data_url=svg_data_url, date_range=date_range, money=money, period_text=period_text,
+        plain=plain, text_dir=text_dir,
     )
     return env
 
@@ -143,7 +120,9 @@ class NoteContext:
     )
     since: Any = field(default=None, metadata={"help": "the previous edition (date, number)"})
     medium: str = field(metadata={"help": "'web' for the web page, 'print' for the PDF"})
-    sections: list[str] = field(metadata={"help": "the section names to show, in order"})
+    sections: list[str] = field(metadata={
+        "help": "the section names to show, in the briefing's order, but bluf and "
+                "key-judgments first: they are the front page"})
     source_numbers: dict[str, int] = field(metadata={"help": "source id -> its number"})
     sources_by_id: dict[str, Any] = field(metadata={"help": "source id -> source"})
     motives_by_actor: dict[str, list] = field(metadata={"help": "actor id -> its motives"})
@@ -158,6 +137,15 @@ class NoteContext:
     figures: Any = field(default=None, metadata={"help": "the edition's figures, if any"})
     track_record: Any = field(default=None, metadata={
         "help": "the annex Track record (TrackRecordAnnex), or None: nothing scored in scope"})
+    cutoff: str = field(default="", metadata={
+        "help": "the information cut-off: the briefing's cutoff, else the newest source or "
+                "event the assessment rests on (YYYY[-MM[-DD]]); '' when there is none"})
+    titles: dict[str, str] = field(
+        default_factory=lambda: dict(SECTION_TITLES), metadata={"help": "section -> heading"}
+    )
+    dealings_by_id: dict[str, Any] = field(
+        default_factory=dict, metadata={"help": "dealing id -> dealing (in_return_for)"}
+    )
     correction: Any = field(default=None, metadata={
         "help": "for a correction: number, why, corrected (what, in words), original (path)"})
     links: dict[str, str] = field(default_factory=dict, metadata={
@@ -175,12 +163,14 @@ def note_context(  # noqa: PLR0913
 ) -> NoteContext:
     """The template context for one edition of a briefing."""
     from briefings.model import CREDIBILITY, LIKELIHOODS, RELIABILITY, SECTIONS, TLP_LEVELS
+    from briefings.publish.scope import information_cutoff
 
     briefing = part.briefing
     motives: dict[str, list] = {}
     for motive in part.motives:
         motives.setdefault(motive.actor, []).append(motive)
     wanted = [s for s in briefing.sections if s in SECTIONS]
+    wanted = [*(s for s in FRONT_PAGE if s in wanted), *(s for s in wanted if s not in FRONT_PAGE)]
     return NoteContext(
         briefing=briefing,
         slice=part,
@@ -203,6 +193,8 @@ def note_context(  # noqa: PLR0913
         figures=figures,
         since=since,
         track_record=track_record,
+        cutoff=information_cutoff(part),
+        dealings_by_id={d.id: d for d in part.dealings},
         correction=correction,
         links=links or {},
     )

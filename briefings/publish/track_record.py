@@ -51,7 +51,7 @@ def track_record_annex(
     figures: bool = True,
 ) -> TrackRecordAnnex | None:
     """The annex of ``part``'s note, or None when its scope holds no scored judgment."""
-    record = score(part.judgments, printed, max_tlp=part.briefing.tlp, as_of=as_of)
+    record = score(part.resolved, printed, max_tlp=part.briefing.tlp, as_of=as_of)
     if not record.scored:
         return None
     return TrackRecordAnnex(record, calibration_chart(part, record) if figures else None)
