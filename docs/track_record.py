@@ -19,6 +19,7 @@ It writes ``scorecard.txt`` and ``scorecard.json`` (``briefings scorecard``), an
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -128,11 +129,16 @@ def main() -> None:
 
 
 def _annex_image(folder: Path) -> None:
+    """The annex's pages of the PDF: annex.png, and annex-2.png if it runs on."""
     import pymupdf
 
     with pymupdf.open(next(folder.glob("*.pdf"))) as document:
-        page = next(p for p in document if "Resolved judgments" in p.get_text())
-        page.get_pixmap(dpi=110).save(TARGET / "annex.png")
+        texts = [page.get_text() for page in document]
+        first = next(n for n, text in enumerate(texts)  # the annex, not the contents
+                     if re.search(r"Annex [A-J]: Track record\s+Brier score", text))
+        last = next(n for n, text in enumerate(texts) if "Resolved judgments" in text)
+        for n, name in zip(range(first, last + 1), ("annex.png", "annex-2.png"), strict=False):
+            document[n].get_pixmap(dpi=110).save(TARGET / name)
 
 
 if __name__ == "__main__":
