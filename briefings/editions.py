@@ -10,6 +10,7 @@ OUT/<briefing>/<date>/figure-*.png     the figures as PNG, for the email
 OUT/<briefing>/<date>/email.html       the email's HTML part, CSS inlined (format 1)
 OUT/<briefing>/<date>/email.txt        the email's plain-text part (format 1)
 OUT/<briefing>/<date>/snapshot.json    the slice it was built from
+OUT/<briefing>/<date>/changes.json     what changed since the previous edition, as data
 OUT/<briefing>/<date>/manifest.json    edition number, inputs hash, files, ...
 OUT/<briefing>/<date>/correction-<n>/  a correction: the same files, the original kept
 OUT/<briefing>/<date>/withdrawn.json   why and when the edition was withdrawn, if it was
@@ -52,6 +53,7 @@ EMAIL_TEXT = "email.txt"
 UNSUBSCRIBE_MARK = "https://unsubscribe.invalid/briefings-unsubscribe-link"
 RECORD = ".last-build.json"
 SNAPSHOT = "snapshot.json"
+CHANGES = "changes.json"
 WITHDRAWN = "withdrawn.json"
 PUBLIC = "public"  # OUT/public: the publishable site
 _CORRECTION = re.compile(r"^correction-([1-9][0-9]*)$")

@@ -35,36 +35,12 @@ from briefings.values import (
     check_web_address,
     check_written,
 )
+from briefings.vocabularies import CREDIBILITY, LIKELIHOODS, RELIABILITY  # noqa: F401 - re-exported
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 MAX_ID = 64  # ids name folders, files and web addresses
 _DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")
 
-LIKELIHOODS: dict[str, str] = {
-    "remote-chance": "≤5%",
-    "highly-unlikely": "10–20%",
-    "unlikely": "25–35%",
-    "realistic-possibility": "40–50%",
-    "likely": "55–75%",
-    "highly-likely": "80–90%",
-    "almost-certain": "95–100%",
-}
-RELIABILITY: dict[str, str] = {
-    "A": "completely reliable",
-    "B": "usually reliable",
-    "C": "fairly reliable",
-    "D": "not usually reliable",
-    "E": "unreliable",
-    "F": "reliability cannot be judged",
-}
-CREDIBILITY: dict[int, str] = {
-    1: "confirmed by other sources",
-    2: "probably true",
-    3: "possibly true",
-    4: "doubtful",
-    5: "improbable",
-    6: "truth cannot be judged",
-}
 SCALES: dict[str, float] = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 TLP_LEVELS = ("clear", "green", "amber", "amber+strict", "red")
 SECTIONS = (
@@ -290,6 +266,24 @@ class Event(Item):
     subjects: Subjects = []
 
 
+def _check_past_day(value: str) -> str:
+    from datetime import date
+
+    if len(value) != len("YYYY-MM-DD"):
+        raise ValueError(f"expected the day it was known, YYYY-MM-DD, got {value!r}")
+    if value > date.today().isoformat():
+        raise ValueError(f"{value} is in the future: record an outcome once it is known")
+    return value
+
+
+class Outcome(Contract):
+    """What became of a judgment: recorded once known, with the sources that say so."""
+
+    result: Literal["happened", "not-happened", "void"]  # void: no longer judged, not scored
+    on: Annotated[Date, AfterValidator(_check_past_day)] = Field(description="YYYY-MM-DD")
+    sources: Cites = Field(min_length=1, description="where the outcome is reported")
+
+
 class Judgment(Item, LintIgnorable):
     statement: Text
     likelihood: Likelihood = Field(description="UK PHIA probability yardstick")
@@ -299,6 +293,10 @@ class Judgment(Item, LintIgnorable):
     basis: Markdown | None = None
     indicators: list[Text] = Field([], description="what would change the judgment")
     subjects: Subjects = []
+    resolves_by: Date | None = Field(None, description="when the judgment can be judged")
+    resolves_when: Text | None = Field(None, description="how it will be judged")
+    outcome: Outcome | None = Field(None, description="what happened, once known")
+    reason_for_change: Text | None = Field(None, description="why it moved since last edition")
 
 
 class Briefing(Item, LintIgnorable):

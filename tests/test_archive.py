@@ -98,7 +98,8 @@ def test_the_public_site_holds_only_what_may_be_public(
     names = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
     expected = {"index.html", "feed.xml"} | {
         f"{b}/{name}" for b in public
-        for name in ("index.html", "2024-04-01/index.html", f"2024-04-01/{b}-2024-04-01.pdf")
+        for name in ("index.html", "2024-04-01/index.html", f"2024-04-01/{b}-2024-04-01.pdf",
+                     "2024-04-01/changes.json")  # what the page says changed, as data
     }
     assert names == expected, "no snapshot, manifest, figure, record or restricted edition"
     text = " ".join(p.read_text() for p in site.rglob("*.html")) + (site / "feed.xml").read_text()

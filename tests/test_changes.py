@@ -25,7 +25,8 @@ def test_each_kind_of_change_is_worded(tmp_path, sample_copy):
     rewrite(
         sample_copy,
         ("    likelihood: realistic-possibility\n    confidence: low\n",
-         "    likelihood: highly-likely\n    confidence: moderate\n"),
+         "    likelihood: highly-likely\n    confidence: moderate\n"
+         "    reason_for_change: The ministry set a date.\n"),
         ("    status: threatened\n    rate_percent: 15\n",
          "    status: in-force\n    rate_percent: 25\n"),
         ("    items: [electricity]\n    status: proposed\n",
@@ -46,7 +47,8 @@ def test_each_kind_of_change_is_worded(tmp_path, sample_copy):
     expected = [
         "↑ Judgment “Qamaria will impose the levy within six months.”: realistic possibility "
         "(40–50%) → highly likely (80–90%).",
-        "↑ Confidence in “Qamaria will impose the levy within six months.”: low → moderate.",
+        "↑ Confidence in “Qamaria will impose the levy within six months.”: low → moderate. "
+        "Why: The ministry set a date.",
         "Measure “Levy on Highland imports”: threatened → in force.",
         "↑ Measure “Levy on Highland imports”: rate 15% → 25%.",
         "Dealing Highland Republic → Basin Council (trade): proposed → confirmed.",

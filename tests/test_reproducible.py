@@ -28,7 +28,8 @@ earlier = (original.replace("likelihood: realistic-possibility", "likelihood: un
 assert earlier != original
 knowledge.write_text(earlier)
 build(seeds=seeds, templates=None, out=out, date="2024-03-25", jobs=1, settings=settings)
-knowledge.write_text(original)
+knowledge.write_text(original.replace(  # a moved judgment says why
+    "    confidence: ", "    reason_for_change: New reporting.\\n    confidence: "))
 report = build(seeds=seeds, templates=None, out=out, date="2024-04-01", jobs=1,
                settings=settings)
 changes = report.built[0].changes

@@ -20,6 +20,7 @@ from briefings.cli.editions import withdraw
 from briefings.cli.options import JOBS, OUT, SEEDS, TEMPLATES
 from briefings.cli.options import in_range as _in_range
 from briefings.cli.options import iso_date as _iso_date
+from briefings.cli.scorecard import scorecard
 from briefings.cli.subscribers import subscribers
 from briefings.config import Settings
 from briefings.errors import InvalidKnowledgeBase, UserError
@@ -77,10 +78,8 @@ def cli(ctx: click.Context) -> None:
     ctx.obj = Settings.from_env()  # the environment, read once, passed down
 
 
-cli.add_command(subscribers)
-for command in (init, preview, lint_command):
-    cli.add_command(command)
-cli.add_command(withdraw)
+for command in (subscribers, init, preview, lint_command, scorecard, withdraw):
+    cli.add_command(command)  # commands of their own modules
 
 
 @cli.command()

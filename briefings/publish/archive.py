@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from briefings.editions import (
+    CHANGES,
     PUBLIC,
     Edition,
     cannot_write,
@@ -117,7 +118,8 @@ def _copy_edition(out: Path, site: Path, edition: Edition, levels: tuple[str, ..
     for version in (v for v in versions if v is not None and v.tlp in levels):
         target = site / version.path
         target.mkdir(parents=True, exist_ok=True)
-        for source in (version.html, version.pdf):
+        data = version.folder / CHANGES  # what changed, as the page links it (not older ones)
+        for source in (version.html, version.pdf, *([data] if data.exists() else [])):
             try:
                 os.link(source, target / source.name)
             except OSError:
@@ -193,9 +195,24 @@ def _summary(edition: Edition) -> str:
     if edition.correction:
         text += f" Corrected: {edition.correction['why']}"
         text += "".join(f" {line}" for line in edition.correction.get("corrected") or ())
-    elif edition.changes:
-        text += " " + "; ".join(edition.changes)
+    else:
+        text += _changes(edition)
     return text
+
+
+def _changes(edition: Edition) -> str:
+    """What changed, from the edition's ``changes.json``: counts, then the sentences."""
+    import json
+
+    from briefings.publish.changes import summary
+
+    try:
+        document = json.loads((edition.folder / CHANGES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        document = None
+    counts = summary(document) if isinstance(document, dict) else ""
+    said = " ".join(filter(None, (counts, "; ".join(edition.changes or ()))))
+    return f" {said}" if said else ""
 
 
 def _moment(stamp: str) -> datetime:

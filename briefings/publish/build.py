@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Self
 from briefings import __version__
 from briefings.config import Settings
 from briefings.editions import (
+    CHANGES,
     EMAIL_HTML,
     EMAIL_TEXT,
     SNAPSHOT,
@@ -70,6 +71,7 @@ class _Pending:
     summary: str
     email: dict[str, bytes]
     changes: list[str] | None
+    changes_json: bytes
     digest: str
     since: dict[str, object] | None
     figures: tuple[Figure, ...]
@@ -77,7 +79,7 @@ class _Pending:
     correction: dict[str, object] | None
 
 
-def build(  # noqa: PLR0913
+def build(  # noqa: PLR0913, PLR0915 - one pipeline, read top to bottom
     *,
     seeds: Path,
     templates: Path | None,
@@ -123,10 +125,13 @@ def build(  # noqa: PLR0913
         return BuildReport(skipped=done)
 
     from briefings.publish import drawing
-    from briefings.publish.changes import describe_changes
+    from briefings.publish.changes import changes_json
     from briefings.publish.email_parts import render_email
     from briefings.publish.load import load
     from briefings.publish.plan import plan_editions
+    from briefings.publish.reasons import explained_changes
+    from briefings.publish.scorecard import archive
+    from briefings.publish.track_record import track_record_annex
 
     kb = load(seeds)
     wanted = _wanted(kb, only)
@@ -139,15 +144,19 @@ def build(  # noqa: PLR0913
     built_at = build_time(settings.source_date_epoch)
     plans, report.notes, report.skipped = plan_editions(kb, wanted, rules=rules, tdigest=tdigest,
                                                         built=built_at)
+    listed = explained_changes(kb, plans)  # a judgment that moved must say why
+    resolved = any(plan[1].resolved for plan in plans)
+    printed = archive(out) if resolved else ()  # earlier editions: the track record's forecasts
     pending: list[_Pending] = []
     with _Printer(jobs=jobs, total=len(plans), asset_dirs=template_dirs(templates),
                   progress=progress) as printer:
         for briefing_id, part, previous, inputs, number, correction in plans:
-            changes = describe_changes(previous[1], part) if previous else None
+            changes = [line for c in listed[briefing_id] for line in c.lines] if previous else None
             drawn = drawing.draw_figures(part) if figures else ()  # once: web, print, email
             context = note_context(
                 part, as_of=date, edition=number, changes=changes, medium="web",
                 figures=drawn, since=previous[0] if previous else None, correction=correction,
+                track_record=track_record_annex(part, printed, as_of=date, figures=figures),
                 links=page_links(briefing_id, date, correction["number"] if correction else 0),
             )
             html = {m: render_note(env, replace(context, medium=m)) for m in ("web", "print")}
@@ -162,7 +171,10 @@ def build(  # noqa: PLR0913
             pending.append(_Pending(
                 briefing_id, number, inputs, html["web"], html["print"], snapshot.encode(),
                 part.briefing.title, part.briefing.tlp, list(part.briefing.topics or ()),
-                part.briefing.bluf, email, changes, part.digest(), since, drawn,
+                part.briefing.bluf, email, changes,
+                changes_json(listed[briefing_id] if previous else None,
+                             since=previous[0].date if previous else None),
+                part.digest(), since, drawn,
                 part.briefing.red_readers, correction,
             ))
         images: dict[str, tuple[FigureImage, ...]] = {}
@@ -183,6 +195,7 @@ def build(  # noqa: PLR0913
                 "index.html": item.web.encode(),
                 pdf_name(item.briefing, date, number): pdf,  # type: ignore[arg-type]
                 SNAPSHOT: item.snapshot,
+                CHANGES: item.changes_json,
                 **item.email,
                 **{image.filename: image.png for image in images[item.briefing]},
             },

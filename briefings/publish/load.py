@@ -34,6 +34,12 @@ class KnowledgeBase:
         name, doc, item_path = self.places[(collection, item_id)]
         return (name, *doc.mark((*item_path, *path)))
 
+    def place(self, collection: str, item_id: str) -> str:
+        """``FILE:LINE:COL`` of an item, for messages that point at it."""
+        if (collection, item_id) not in self.places:
+            return "?:1:1"
+        return ":".join(map(str, self.where(collection, item_id)))
+
 
 def load(seeds: Path) -> KnowledgeBase:
     """Read, validate and cross-check the knowledge base below ``seeds``."""
@@ -143,6 +149,9 @@ def _citations(item: Any) -> list[tuple[tuple, Any]]:
     found = [(("sources", i), c) for i, c in enumerate(getattr(item, "sources", None) or ())]
     for p, profile in enumerate(getattr(item, "profiles", None) or ()):
         found += [(("profiles", p, "sources", i), c) for i, c in enumerate(profile.sources)]
+    outcome = getattr(item, "outcome", None)  # a judgment's outcome cites its sources too
+    if outcome is not None:
+        found += [(("outcome", "sources", i), c) for i, c in enumerate(outcome.sources)]
     return found
 
 

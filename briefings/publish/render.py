@@ -135,6 +135,8 @@ class NoteContext:
     version: str = field(metadata={"help": "the briefings tool's version"})
     created: str = field(metadata={"help": "ISO timestamp for the PDF metadata"})
     figures: Any = field(default=None, metadata={"help": "the edition's figures, if any"})
+    track_record: Any = field(default=None, metadata={
+        "help": "the annex Track record (TrackRecordAnnex), or None: nothing scored in scope"})
     cutoff: str = field(default="", metadata={
         "help": "the information cut-off: the briefing's cutoff, else the newest source or "
                 "event the assessment rests on (YYYY[-MM[-DD]]); '' when there is none"})
@@ -155,7 +157,8 @@ class NoteContext:
 
 def note_context(  # noqa: PLR0913
     part: Slice, *, as_of: str, edition: int, changes: list[str] | None, medium: str,
-    figures: tuple | None = None, since: Any = None, correction: Any = None,
+    figures: tuple | None = None, since: Any = None, track_record: Any = None,
+    correction: Any = None,
     links: dict[str, str] | None = None,
 ) -> NoteContext:
     """The template context for one edition of a briefing."""
@@ -189,6 +192,7 @@ def note_context(  # noqa: PLR0913
         created=date.fromisoformat(as_of).isoformat() + "T00:00:00Z",
         figures=figures,
         since=since,
+        track_record=track_record,
         cutoff=information_cutoff(part),
         dealings_by_id={d.id: d for d in part.dealings},
         correction=correction,

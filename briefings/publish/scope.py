@@ -20,7 +20,9 @@ An actor's profile in a note is its ``summary`` and ``sources``, or, when some o
 ``profiles`` share a subject with the briefing, those profiles instead.
 
 Key judgments are ranked: those in ``key_judgments`` first, in the desk's order,
-then the others in knowledge-base order (files in path order, items as written).
+then the others in knowledge-base order (files in path order, items as written). A
+judgment with an ``outcome`` is not a key judgment any more: it is in ``resolved``,
+for the track record.
 Events run in date order. The slice is plain data: it is what the templates render,
 what the inputs hash is taken of and what a snapshot keeps.
 """
@@ -62,13 +64,16 @@ class Slice:
     judgments: tuple[Judgment, ...]
     sources: tuple[Source, ...]
     names: dict[str, Actor]
+    resolved: tuple[Judgment, ...] = ()  # judgments with an outcome: the track record's
 
     def to_json(self) -> dict[str, Any]:
         """The slice as JSON-ready data: the snapshot of an edition."""
         def dump(items: tuple) -> list[dict[str, Any]]:
             return [i.model_dump(mode="json", by_alias=True, exclude_none=True) for i in items]
 
+        resolved = {"resolved": dump(self.resolved)} if self.resolved else {}
         return {
+            **resolved,
             "briefing": self.briefing.model_dump(  # who may read it is not its content
                 mode="json", exclude_none=True, exclude={"red_readers"}),
             "actors": dump(self.actors),
@@ -101,6 +106,7 @@ class Slice:
             judgments=load(model.Judgment, "judgments"),
             sources=load(model.Source, "sources"),
             names={a.id: a for a in (*actors, *counterparts)},
+            resolved=load(model.Judgment, "resolved"),
         )
 
     def digest(self) -> str:
@@ -143,8 +149,11 @@ def take_slice(kb: KnowledgeBase, briefing_id: str) -> Slice:
     for group in (judgments, actors, motives, dealings, measures, events):
         for item in group:
             cited += item.sources
+    cited += [c for j in judgments if j.outcome for c in j.outcome.sources]  # track record
     sources = tuple(kb["sources"][s] for s in dict.fromkeys(c.source for c in cited))
-    return Slice(briefing, actors, motives, measures, dealings, events, judgments, sources, names)
+    open_judgments = tuple(j for j in judgments if j.outcome is None)  # the key judgments
+    return Slice(briefing, actors, motives, measures, dealings, events, open_judgments, sources,
+                 names, resolved=tuple(j for j in judgments if j.outcome is not None))
 
 
 def _profiled(actor: Actor, subjects: set[str]) -> Actor:
