@@ -19,7 +19,7 @@ import jinja2
 from markupsafe import Markup
 
 from briefings import __version__
-from briefings.config import template_dirs
+from briefings.config import template_dirs, template_env
 
 if TYPE_CHECKING:
     from briefings.publish.scope import Slice
@@ -84,16 +84,12 @@ def safe_svg(value: str) -> Markup:
 
 
 def get_env(templates: Path | None = None) -> jinja2.Environment:
-    """The Jinja environment for the given project templates folder."""
-    loader = jinja2.FileSystemLoader([str(d) for d in template_dirs(templates)])
-    env = jinja2.Environment(
-        loader=loader,
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    """The Jinja environment for the given project templates folder, with every filter.
+
+    A name is found in the project's folder, then in the packaged templates;
+    ``default:NAME`` is always the packaged one (see :func:`briefings.config.template_loader`).
+    """
+    env = template_env(templates)
     env.filters.update(
         md=markdown, date_text=date_text, words=words, percent=percent, safe_svg=safe_svg,
         svg_data_url=svg_data_url,
@@ -102,16 +98,16 @@ def get_env(templates: Path | None = None) -> jinja2.Environment:
 
 
 def templates_digest(templates: Path | None) -> str:
-    """A hash of every template and asset the environment can see."""
+    """A hash of every template and asset the environment can see.
+
+    A packaged template the project's folder shadows still counts: a desk template
+    may extend it (``default:NAME``).
+    """
     digest = hashlib.sha256()
-    seen: set[str] = set()
-    for folder in template_dirs(templates):
+    for place, folder in enumerate(template_dirs(templates)):
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             relative = path.relative_to(folder).as_posix()
-            if relative in seen:
-                continue
-            seen.add(relative)
-            digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
+            digest.update(f"{place}:{relative}".encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -126,8 +122,13 @@ class NoteContext:
     changes: list[str] | None = field(
         metadata={"help": "what changed since the previous edition; None for a first edition"}
     )
-    since: Any = field(default=None, metadata={"help": "the previous edition (date, number)"})
-    medium: str = field(metadata={"help": "'web' for the web page, 'print' for the PDF"})
+    since: Any = field(
+        default=None,
+        metadata={"help": "the previous edition (its date and number); None for a first edition"},
+    )
+    medium: str = field(
+        metadata={"help": "'web' for the web page, 'print' for the PDF, 'email' for the email"}
+    )
     sections: list[str] = field(metadata={"help": "the section names to show, in order"})
     source_numbers: dict[str, int] = field(metadata={"help": "source id -> its number"})
     sources_by_id: dict[str, Any] = field(metadata={"help": "source id -> source"})
@@ -140,10 +141,30 @@ class NoteContext:
     tlp_levels: tuple[str, ...] = field(metadata={"help": "TLP levels, least restricted first"})
     version: str = field(metadata={"help": "the briefings tool's version"})
     created: str = field(metadata={"help": "ISO timestamp for the PDF metadata"})
-    figures: Any = field(default=None, metadata={"help": "the edition's figures, if any"})
+    figures: Any = field(
+        default=None,
+        metadata={"help": "the figures (name, caption, description, svg, key); "
+                          "None without figures and in the email (see images)"},
+    )
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmailContext(NoteContext):
+    """What the email templates (``email.html``, ``email.txt``) can use besides the note's."""
+
+    pdf_name: str = field(metadata={"help": "the attached PDF's file name"})
+    web_url: str | None = field(
+        metadata={"help": "the edition's web page; None when BRIEFINGS_PUBLIC_URL is unset"}
+    )
+    unsubscribe_url: str = field(
+        metadata={"help": "the reader's unsubscribe link (filled in for each reader at send)"}
+    )
+    images: list[dict[str, Any]] = field(
+        metadata={"help": 'the figure PNGs: cid (for src="cid:..."), alt, caption, key lines'}
+    )
 
 
 def note_context(  # noqa: PLR0913
@@ -194,7 +215,12 @@ def render_template(env: jinja2.Environment, names: list[str], context: dict[str
         raise UserError(f"template {names[-1]}: {exc}") from None
 
 
+def choices(name: str, briefing: str) -> list[str]:
+    """Template names from specific to generic: ``briefing-<id>.html``, ``briefing.html``."""
+    stem, dot, suffix = name.rpartition(".")
+    return [f"{stem}-{briefing}{dot}{suffix}", name]
+
+
 def render_note(env: jinja2.Environment, context: NoteContext) -> str:
     """The note's HTML, from the most specific template that exists."""
-    names = [f"briefing-{context.briefing.id}.html", "briefing.html"]
-    return render_template(env, names, context.as_dict())
+    return render_template(env, choices("briefing.html", context.briefing.id), context.as_dict())
