@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from datetime import datetime
     from pathlib import Path
 
+    from briefings.publish.load import KnowledgeBase
+
 
 @dataclass(frozen=True)
 class SlotOutcome:
@@ -55,46 +57,90 @@ def run_due(  # noqa: PLR0913
     progress: Callable[[str, int, int], None] | None = None,
     settings: Settings | None = None,
 ) -> RunReport:
-    """Build and deliver every briefing whose latest slot at ``now`` is not yet handled."""
+    """Build and deliver every briefing whose latest slot at ``now`` is not yet handled.
+
+    The knowledge base is loaded once; the due editions of one date are built together,
+    their PDFs printed by ``jobs`` workers at once.
+    """
     from briefings.publish.load import load
 
     settings = settings or Settings()
     kb = load(seeds)
     conn = connect(settings.state, out=out)
-    report = RunReport()
+    outcomes: dict[str, SlotOutcome] = {}
     with one_at_a_time(conn):
+        due: list[tuple[Slot, str]] = []
         for briefing in kb["briefings"].values():
             slot = latest_slot(briefing, now)
             if slot is None:
                 continue
             if _handled(conn, slot):
-                report.outcomes.append(SlotOutcome(briefing.id, slot.key, "not-due",
-                                                   f"slot {slot.key} {slot.timezone} already run"))
-                continue
-            try:
-                status, detail = _run_slot(conn, slot, briefing.on_unchanged, seeds=seeds,
-                                           templates=templates, out=out, jobs=jobs,
-                                           progress=progress, settings=settings)
-            except UserError as exc:
-                status, detail = "failed", exc.message
-            except Exception as exc:  # noqa: BLE001 - one briefing must not stop the others
-                status, detail = "failed", f"{type(exc).__name__}: {exc}"
+                detail = f"slot {slot.key} {slot.timezone} already run"
+                outcomes[briefing.id] = SlotOutcome(briefing.id, slot.key, "not-due", detail)
+            else:
+                due.append((slot, briefing.on_unchanged))
+        failed = _build_due(kb, [slot for slot, _ in due], seeds=seeds, templates=templates,
+                            out=out, jobs=jobs, progress=progress, settings=settings)
+        for slot, on_unchanged in due:
+            status, detail = "failed", failed.get(slot.briefing, "")
+            if slot.briefing not in failed:
+                try:
+                    status, detail = _deliver_slot(conn, slot, on_unchanged, out=out,
+                                                   settings=settings)
+                except Exception as exc:  # noqa: BLE001 - one briefing must not stop the others
+                    detail = _failure(exc)
             _record(conn, slot, status, detail)
-            report.outcomes.append(SlotOutcome(briefing.id, slot.key, status, detail))
-    return report
+            outcomes[slot.briefing] = SlotOutcome(slot.briefing, slot.key, status, detail)
+    return RunReport([outcomes[b] for b in kb["briefings"] if b in outcomes])
 
 
-def _run_slot(  # noqa: PLR0913
-    conn: sqlite3.Connection, slot: Slot, on_unchanged: str, *, seeds: Path,
-    templates: Path | None, out: Path, jobs: int | None,
-    progress: Callable[[str, int, int], None] | None, settings: Settings,
+def _build_due(  # noqa: PLR0913
+    kb: KnowledgeBase, slots: list[Slot], *, seeds: Path, templates: Path | None, out: Path,
+    jobs: int | None, progress: Callable[[str, int, int], None] | None, settings: Settings,
+) -> dict[str, str]:
+    """Build the due editions, those of one date in one build; what failed, by briefing.
+
+    When a build of several fails, each is built again on its own, so one briefing's
+    failure does not stop the others.
+    """
+    from briefings.publish.build import build
+
+    dates: dict[str, list[str]] = {}
+    for slot in slots:
+        dates.setdefault(slot.date, []).append(slot.briefing)
+
+    def attempt(date: str, only: list[str]) -> str | None:
+        try:
+            build(seeds=seeds, kb=kb, templates=templates, out=out, date=date, only=only,
+                  jobs=jobs, progress=progress, settings=settings)
+        except Exception as exc:  # noqa: BLE001 - one briefing must not stop the others
+            return _failure(exc)
+        return None
+
+    failed: dict[str, str] = {}
+    for date, briefings in dates.items():
+        error = attempt(date, briefings)
+        if error is None:
+            continue
+        if len(briefings) == 1:
+            failed[briefings[0]] = error
+            continue
+        for one in briefings:  # which of them failed: each on its own
+            if (alone := attempt(date, [one])) is not None:
+                failed[one] = alone
+    return failed
+
+
+def _failure(exc: Exception) -> str:
+    return exc.message if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
+
+
+def _deliver_slot(
+    conn: sqlite3.Connection, slot: Slot, on_unchanged: str, *, out: Path, settings: Settings,
 ) -> tuple[str, str]:
     from briefings.deliver.ledger import deliver
     from briefings.editions import edition_folder, previous_edition, read_edition
-    from briefings.publish.build import build
 
-    build(seeds=seeds, templates=templates, out=out, date=slot.date, only=[slot.briefing],
-          jobs=jobs, progress=progress, settings=settings)
     edition = read_edition(edition_folder(out, slot.briefing, slot.date))
     if edition is None:
         return "failed", f"no edition was written for {slot.date}"

@@ -87,11 +87,14 @@ def build(  # noqa: PLR0913
     progress: Callable[[str, int, int], None] | None = None,
     figures: bool = True,
     settings: Settings | None = None,
+    kb: KnowledgeBase | None = None,
 ) -> BuildReport:
     """Build the edition of ``date`` of each briefing (or of those in ``only``).
 
     ``figures=False`` leaves the figures out: text-only editions. ``settings`` gives
     the public URL (web links in the email, the feed) and ``SOURCE_DATE_EPOCH``.
+    ``kb`` is the knowledge base in ``seeds`` when the caller has loaded it already
+    (``briefings run`` loads it once for every due briefing).
     """
     settings = settings or Settings()
     tdigest = templates_digest(templates)
@@ -108,7 +111,7 @@ def build(  # noqa: PLR0913
     from briefings.publish.load import load
     from briefings.publish.scope import take_slice
 
-    kb = load(seeds)
+    kb = kb if kb is not None else load(seeds)
     wanted = _wanted(kb, only)
     env = get_env(templates)
     report = BuildReport()
