@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import re
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -50,10 +50,6 @@ CREDIBILITY: dict[int, str] = {
     6: "truth cannot be judged",
 }
 TLP_LEVELS = ("clear", "green", "amber", "amber+strict", "red")
-SECTIONS = (
-    "bluf", "key-judgments", "changes", "actors", "motives",
-    "dealings", "measures", "timeline", "sources",
-)
 
 
 def _check_date(value: str) -> str:
@@ -63,7 +59,9 @@ def _check_date(value: str) -> str:
     year, month, day = (int(part) if part else None for part in match.groups())
     if month is not None and not 1 <= month <= 12:
         raise ValueError(f"month {month} does not exist in {value!r}")
-    if day is not None and not 1 <= day <= calendar.monthrange(year, month)[1]:  # type: ignore[arg-type]
+    if day is not None and year is not None and month is not None and (
+        not 1 <= day <= calendar.monthrange(year, month)[1]
+    ):
         raise ValueError(f"day {day} does not exist in {value!r}")
     return value
 
@@ -127,6 +125,7 @@ Section = Literal[
     "bluf", "key-judgments", "changes", "actors", "motives",
     "dealings", "measures", "timeline", "sources",
 ]
+SECTIONS: tuple[Section, ...] = get_args(Section)  # in the default order
 
 
 class Contract(BaseModel):

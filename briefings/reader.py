@@ -20,7 +20,7 @@ from briefings.errors import UserError
 try:
     from yaml import CSafeLoader as _SafeLoader
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]  # same API, in Python
 
 _TAG_OF_KIND = {
     yaml.ScalarNode: "tag:yaml.org,2002:str",
@@ -29,7 +29,7 @@ _TAG_OF_KIND = {
 }
 
 
-class _Loader(_SafeLoader):  # type: ignore[misc,valid-type]
+class _Loader(_SafeLoader):
     """Composes nodes only; untagged values get the plain str/seq/map tag.
 
     We decide what a plain scalar means ourselves (text, or null), so PyYAML's
@@ -124,7 +124,9 @@ def read_yaml(path: Path) -> Located:
     return Located(data, marks)
 
 
-def _plain(node: yaml.Node, path: Path_, marks: dict, seen: set[int]) -> Any:
+def _plain(
+    node: yaml.Node, path: Path_, marks: dict[Path_, tuple[int, int]], seen: set[int],
+) -> Any:
     if id(node) in seen:
         raise ReadError("aliases (*name) are not allowed", *_place(node))
     seen.add(id(node))

@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime
 from datetime import date as _date
 from pathlib import Path
-from typing import Self
+from typing import IO, TYPE_CHECKING, Any, Self
 
 import click
 
@@ -20,6 +20,11 @@ from briefings.cli.subscribers import subscribers
 from briefings.config import Settings
 from briefings.errors import InvalidKnowledgeBase, UserError
 
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from click._termui_impl import ProgressBar
+
 SEEDS = click.option(
     "--seeds", type=click.Path(path_type=Path, file_okay=False), default=Path("seeds"),
     show_default=True, help="Folder of the knowledge base (*.yaml, *.yml, searched recursively).",
@@ -27,7 +32,8 @@ SEEDS = click.option(
 TEMPLATES = click.option(
     "--templates", type=click.Path(path_type=Path, file_okay=False), default=Path("templates"),
     show_default=True,
-    help="Folder of templates that override the packaged ones, one file at a time.",
+    help="Folder of templates that override the packaged ones, a file at a time "
+    '(or a block: {% extends "default:briefing.html" %}).',
 )
 JOBS = click.option(
     "--jobs", type=click.IntRange(min=1), default=None,
@@ -55,11 +61,11 @@ class _Shown(click.ClickException):
         super().__init__(error.message)
         self.error = error
 
-    def show(self, file: object = None) -> None:
+    def show(self, file: IO[Any] | None = None) -> None:
         if isinstance(self.error, InvalidKnowledgeBase):  # one problem a line, no "Error:"
-            click.echo(self.message, err=True, file=file)  # type: ignore[arg-type]
+            click.echo(self.message, err=True, file=file)
         else:
-            super().show(file)  # type: ignore[arg-type]
+            super().show(file)
 
 
 class _Group(click.Group):
@@ -268,7 +274,7 @@ class _Progress:
 
     def __init__(self, label: str) -> None:
         self.label = label
-        self.bar = None
+        self.bar: ProgressBar[int] | None = None
         self.tty = sys.stderr.isatty()
 
     def __enter__(self) -> Self:
@@ -281,11 +287,14 @@ class _Progress:
         if self.bar is None:
             self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
             self.bar.__enter__()
-        self.bar.update(1, item)
+        self.bar.update(1)
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
         if self.bar is not None:
-            self.bar.__exit__(*exc)
+            self.bar.__exit__(kind, error, trace)
 
 
 def main() -> None:

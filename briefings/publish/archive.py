@@ -7,6 +7,7 @@ The feed lists TLP:CLEAR and TLP:GREEN editions only.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -22,13 +23,22 @@ FEED = "feed.xml"
 PUBLIC_TLP = ("clear", "green")
 
 
+@dataclass(frozen=True)
+class Shelf:
+    """A briefing in the archive: its id, latest title and editions, newest first."""
+
+    id: str
+    title: str
+    editions: list[Edition]
+
+
 def write_archive(env: jinja2.Environment, out: Path, *, public_url: str | None = None) -> None:
     """Rewrite the archive pages and the feed from the editions in ``out``."""
     by_briefing: dict[str, list[Edition]] = {}
     for edition in editions(out):
         by_briefing.setdefault(edition.briefing, []).append(edition)
     shelves = [
-        {"id": b, "title": e[-1].title, "editions": sorted(e, key=lambda x: x.date, reverse=True)}
+        Shelf(b, e[-1].title, sorted(e, key=lambda x: x.date, reverse=True))
         for b, e in sorted(by_briefing.items())
     ]
     common = {"pdf_name": pdf_name, "feed": FEED}
@@ -36,17 +46,17 @@ def write_archive(env: jinja2.Environment, out: Path, *, public_url: str | None 
     write_file(out / "index.html", page.encode())
     for shelf in shelves:
         page = render_template(env, ["archive-briefing.html"], {"shelf": shelf, **common})
-        write_file(out / shelf["id"] / "index.html", page.encode())
+        write_file(out / shelf.id / "index.html", page.encode())
     write_file(out / FEED, atom_feed(shelves, public_url=public_url))
 
 
-def atom_feed(shelves: list[dict], *, public_url: str | None = None) -> bytes:
+def atom_feed(shelves: list[Shelf], *, public_url: str | None = None) -> bytes:
     """An Atom feed of the public (TLP:CLEAR and TLP:GREEN) editions, newest first."""
     from feedgen.feed import FeedGenerator
 
     base = (public_url or "").rstrip("/")
     public = sorted(
-        (e for shelf in shelves for e in shelf["editions"] if e.tlp in PUBLIC_TLP),
+        (e for shelf in shelves for e in shelf.editions if e.tlp in PUBLIC_TLP),
         key=lambda e: (e.built, e.date, e.briefing),
     )
     feed = FeedGenerator()
@@ -68,7 +78,8 @@ def atom_feed(shelves: list[dict], *, public_url: str | None = None) -> bytes:
         entry.published(_moment(edition.built))
         changed = "; ".join(edition.changes) if edition.changes else ""
         entry.summary(f"Edition {edition.number} of {edition.date}. {changed}".strip())
-    return feed.atom_str(pretty=True)
+    atom: bytes = feed.atom_str(pretty=True)
+    return atom
 
 
 def _moment(stamp: str) -> datetime:

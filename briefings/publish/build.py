@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
 from briefings import __version__
-from briefings.config import Settings
+from briefings.config import Settings, template_dirs
 from briefings.editions import (
     EMAIL_HTML,
     EMAIL_TEXT,
@@ -35,13 +35,13 @@ from briefings.publish.render import (
     get_env,
     note_context,
     render_note,
-    template_dirs,
     templates_digest,
 )
 from briefings.reader import yaml_files
 
 if TYPE_CHECKING:
-    from briefings.publish.figures import Figure, FigureImage
+    from briefings.editions import FigureImage
+    from briefings.publish.figures import Figure
     from briefings.publish.load import KnowledgeBase
     from briefings.publish.scope import Slice
 
@@ -119,9 +119,9 @@ def build(  # noqa: PLR0913
     for briefing_id in wanted:
         part = take_slice(kb, briefing_id)
         previous = _previous(out, briefing_id, date)
-        since = previous[0].digest if previous else ""
+        since_digest = previous[0].digest if previous else ""
         inputs = hashlib.sha256(
-            f"{part.digest()}|{since}|{tdigest}|{__version__}".encode()
+            f"{part.digest()}|{since_digest}|{tdigest}|{__version__}".encode()
         ).hexdigest()
         existing = read_edition(edition_folder(out, briefing_id, date))
         if existing and existing.inputs == inputs and not force:
@@ -184,10 +184,20 @@ def build(  # noqa: PLR0913
         report.bytes += sum(edition.files.values())
     if report.built or not (out / "index.html").exists():
         write_archive(env, out, public_url=settings.public_url)
-    write_record(out, {"fingerprint": fingerprint, "date": date, "briefings": {
-        b: read_edition(edition_folder(out, b, date)).inputs for b in wanted  # type: ignore[union-attr]
-    }} if not only else {})
+    _record(out, fingerprint=fingerprint, date=date, briefings=None if only else wanted)
     return report
+
+
+def _record(out: Path, *, fingerprint: str, date: str, briefings: list[str] | None) -> None:
+    """Record a full build (what it read, each edition's inputs) so a rerun can skip it;
+    ``None``: a build of some briefings only, which a rerun does not skip."""
+    if briefings is None:
+        write_record(out, {})
+        return
+    written = (read_edition(edition_folder(out, b, date)) for b in briefings)
+    write_record(out, {"fingerprint": fingerprint, "date": date, "briefings": {
+        e.briefing: e.inputs for e in written if e is not None
+    }})
 
 
 def _unchanged(out: Path, fingerprint: str, date: str, only: Sequence[str]) -> list[str]:
@@ -234,11 +244,18 @@ def _next_number(out: Path, briefing: str) -> int:
     return max((e.number for e in editions(out, briefing)), default=0) + 1
 
 
-def _in_worker(name: str, *args: object, **kwargs: object) -> object:
-    """Call ``briefings.publish.pdf.<name>`` in a worker: only workers import WeasyPrint."""
+def _warm_up() -> None:
+    """In a worker: import WeasyPrint and load its fonts (only workers import WeasyPrint)."""
     from briefings.publish import pdf
 
-    return getattr(pdf, name)(*args, **kwargs)
+    pdf.warm_up()
+
+
+def _write_pdf(html: str, asset_dirs: list[Path]) -> tuple[bytes, int]:
+    """In a worker: the PDF of ``html`` and its page count."""
+    from briefings.publish import pdf
+
+    return pdf.write_pdf(html, asset_dirs=asset_dirs)
 
 
 class _Printer:
@@ -253,7 +270,7 @@ class _Printer:
         progress: Callable[[str, int, int], None] | None,
     ) -> None:
         self.asset_dirs, self.total, self.progress = asset_dirs, total, progress
-        self.futures: list[tuple[str, Future]] = []
+        self.futures: list[tuple[str, Future[tuple[bytes, int]]]] = []
         self.pool = None
         self.workers = max(1, min(jobs or os.cpu_count() or 1, total))
         if total == 0:
@@ -263,14 +280,14 @@ class _Printer:
         fork = multiprocessing.get_context("fork")
         self.pool = ProcessPoolExecutor(self.workers, mp_context=fork)
         for _ in range(self.workers):
-            self.pool.submit(_in_worker, "warm_up")
+            self.pool.submit(_warm_up)
 
     def __enter__(self) -> Self:
         return self
 
     def submit(self, briefing: str, html: str) -> None:
         assert self.pool is not None
-        future = self.pool.submit(_in_worker, "write_pdf", html, asset_dirs=self.asset_dirs)
+        future = self.pool.submit(_write_pdf, html, self.asset_dirs)
         self.futures.append((briefing, future))
 
     def results(self, *, when_free: Callable[[], None]) -> list[tuple[bytes, int]]:

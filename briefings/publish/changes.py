@@ -76,7 +76,9 @@ def _measure(old: Any, new: Any) -> list[str]:
     return lines
 
 
-def _added_removed(collection: str, before: tuple, after: tuple, part: Slice) -> list[str]:
+def _added_removed(
+    collection: str, before: tuple[Any, ...], after: tuple[Any, ...], part: Slice,
+) -> list[str]:
     old, new = _by_id(before), _by_id(after)
     noun = _NOUNS[collection]
     added = [f"New {noun}: {_name(collection, item, part)}." for i, item in new.items()
@@ -88,7 +90,7 @@ def _added_removed(collection: str, before: tuple, after: tuple, part: Slice) ->
 
 def _name(collection: str, item: Any, part: Slice) -> str:
     if collection == "actors":
-        return item.name
+        return str(item.name)
     if collection == "motives":
         return f"{_actor(part, item.actor)}: {item.goal}"
     if collection == "measures":
@@ -107,7 +109,7 @@ def _actor(part: Slice, actor_id: str) -> str:
     return actor.name if actor else actor_id
 
 
-def _by_id(items: tuple) -> dict[str, Any]:
+def _by_id(items: tuple[Any, ...]) -> dict[str, Any]:
     return {item.id: item for item in items}
 
 

@@ -18,9 +18,13 @@ from briefings.publish.figures import OKABE_ITO, PNG_WIDTH, Figure, inline_svg, 
 from briefings.publish.render import date_text
 
 if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
     from briefings.model import Event, Measure
+    from briefings.publish.figures import FigureName
     from briefings.publish.scope import Slice
 
+Stacks = dict[tuple[tuple[str, ...], str], list["Measure"]]  # (imposers, target) -> layers
 WIDTH = 6.8  # inches: the text width of an A4 page with the print margins
 ROW = 0.3  # inches per bar or lane
 INK, MUTED, RULE = "#1b1f24", "#5b6470", "#d0d7de"
@@ -47,7 +51,7 @@ def short_label(title: str, limit: int = LABEL_LIMIT) -> str:
 
 
 @cache
-def _settings() -> dict[str, Any]:
+def _settings() -> dict[RcKeyType, Any]:
     from matplotlib import font_manager
 
     installed = {f.name for f in font_manager.fontManager.ttflist}
@@ -82,7 +86,7 @@ def _mark(fig: Any, part: Slice) -> None:
                  bbox={"facecolor": "#000000", "edgecolor": "none", "pad": 1.5})
 
 
-def _finish(fig: Any, name: str, caption: str, description: str) -> Figure:
+def _finish(fig: Any, name: FigureName, caption: str, description: str) -> Figure:
     """``fig`` as SVG now and as PNG when asked, both without dates or random ids."""
     import matplotlib as mpl
 
@@ -95,7 +99,7 @@ def _finish(fig: Any, name: str, caption: str, description: str) -> Figure:
             fig.savefig(png, format="png", dpi=PNG_WIDTH / WIDTH, metadata={"Software": None})
         return png.getvalue()
 
-    return Figure(name=name, caption=caption, description=description,  # type: ignore[arg-type]
+    return Figure(name=name, caption=caption, description=description,
                   svg=inline_svg(svg.getvalue(), name), draw_png=draw_png)
 
 
@@ -130,7 +134,7 @@ def measures_chart(part: Slice) -> Figure | None:
         )
 
 
-def _tariff_stacks(part: Slice) -> dict[tuple[tuple[str, ...], str], list[Measure]]:
+def _tariff_stacks(part: Slice) -> Stacks:
     """(imposers, target) -> its tariff layers with a rate: in force first, threats last."""
     stacks: dict[tuple[tuple[str, ...], str], list[Measure]] = {}
     for m in part.measures:
@@ -149,26 +153,32 @@ def _stack_name(part: Slice, key: tuple[tuple[str, ...], str]) -> str:
     return f"{' & '.join(part.names[i].name for i in imposers)} on {part.names[target].name}"
 
 
-def _draw_stacks(ax: Any, stacks: dict, part: Slice) -> None:
+def _rate(layer: Measure) -> float:
+    """A stacked layer's rate (every layer has one: see :func:`_tariff_stacks`)."""
+    return layer.rate_percent or 0.0
+
+
+def _draw_stacks(ax: Any, stacks: Stacks, part: Slice) -> None:
     from matplotlib.patches import Patch
 
     ax.set_title("Tariff rate each target faces (%)", loc="left", fontsize=9, color=INK)
     rows = list(stacks.items())
-    widest = max(sum(m.rate_percent for m in layers) for _, layers in rows)
+    widest = max(sum(_rate(m) for m in layers) for _, layers in rows)
     for row, (_, layers) in enumerate(rows):
         left = 0.0
         for m in layers:
+            rate = _rate(m)
             fill, hatch, _ = TARIFF_LAYERS[m.status]
             edge = OKABE_ITO["vermillion"] if m.status != "proposed" else OKABE_ITO["orange"]
-            ax.barh(row, m.rate_percent, left=left, height=0.6, color=fill, hatch=hatch,
+            ax.barh(row, rate, left=left, height=0.6, color=fill, hatch=hatch,
                     edgecolor=edge, linewidth=0.8)
-            if m.rate_percent >= widest * 0.06:
-                ax.text(left + m.rate_percent / 2, row, f"{m.rate_percent:g}%", ha="center",
+            if rate >= widest * 0.06:
+                ax.text(left + rate / 2, row, f"{rate:g}%", ha="center",
                         va="center", fontsize=7.5, parse_math=False,
                         color="white" if not hatch else INK,
                         bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6}
                         if hatch else None)
-            left += m.rate_percent
+            left += rate
         ax.text(left + widest * 0.01, row, _total_text(layers), va="center", fontsize=7.5,
                 color=INK, parse_math=False)
     ax.set_yticks(range(len(rows)), [_stack_name(part, k) for k, _ in rows], parse_math=False)
@@ -240,7 +250,7 @@ def _short(text: str, limit: int = 48) -> str:
 
 
 def _describe_measures(
-    part: Slice, stacks: dict, dated: list[Measure], undated: list[Measure]
+    part: Slice, stacks: Stacks, dated: list[Measure], undated: list[Measure]
 ) -> str:
     lines = []
     for key, layers in stacks.items():
@@ -279,11 +289,11 @@ def timeline_chart(part: Slice) -> Figure | None:
     lo, hi = lo - pad, hi + pad
     with mpl.rc_context(_settings()):
         fig = Canvas(figsize=(WIDTH, 1.0), dpi=96)
-        FigureCanvasAgg(fig)
+        canvas = FigureCanvasAgg(fig)
         _mark(fig, part)
         ax = fig.add_axes((0.02, 0.3, 0.96, 0.65))
         ax.set_xlim(lo, hi)
-        renderer = fig.canvas.get_renderer()
+        renderer = canvas.get_renderer()
         per_pixel = (hi - lo) / ax.get_window_extent(renderer).width
         lanes: list[list[tuple[float, float]]] = []
         placed = []

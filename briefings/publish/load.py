@@ -7,15 +7,23 @@ All problems of a run are collected and raised together as one
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from briefings.errors import InvalidKnowledgeBase, Problem
 from briefings.model import COLLECTIONS, REFERENCES
-from briefings.reader import Located, ReadError, read_yaml, yaml_files
+from briefings.reader import Located, Path_, ReadError, read_yaml, yaml_files
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
+
+Items = dict[str, dict[str, Any]]  # collection -> {id: item}
+Places = dict[tuple[str, str], tuple[str, Located, Path_]]  # (collection, id) -> file, doc, path
+Report = Callable[[Path_, str, str], None]
 
 
 @dataclass(frozen=True)
@@ -31,8 +39,8 @@ class KnowledgeBase:
 def load(seeds: Path) -> KnowledgeBase:
     """Read, validate and cross-check the knowledge base below ``seeds``."""
     problems: list[Problem] = []
-    items: dict[str, dict[str, Any]] = {name: {} for name in COLLECTIONS}
-    places: dict[tuple[str, str], tuple[str, Located, tuple]] = {}
+    items: Items = {name: {} for name in COLLECTIONS}
+    places: Places = {}
     for path in yaml_files(seeds):
         name = _display(path)
         try:
@@ -55,8 +63,10 @@ def _display(path: Path) -> str:
     return str(path) if relative.startswith("..") else relative
 
 
-def _collect(name, doc: Located, items, places, problems) -> None:  # noqa: ANN001
-    def report(path: tuple, where: str, message: str) -> None:
+def _collect(
+    name: str, doc: Located, items: Items, places: Places, problems: list[Problem],
+) -> None:
+    def report(path: Path_, where: str, message: str) -> None:
         line, column = doc.mark(path)
         problems.append(Problem(name, line, column, where, message))
 
@@ -77,7 +87,8 @@ def _collect(name, doc: Located, items, places, problems) -> None:  # noqa: ANN0
 
 
 def _collect_items(  # noqa: PLR0913
-    name, doc, collection, entries, items, places, report,  # noqa: ANN001
+    name: str, doc: Located, collection: str, entries: list[Any], items: Items,
+    places: Places, report: Report,
 ) -> None:
     model = COLLECTIONS[collection]
     for index, entry in enumerate(entries):
@@ -101,7 +112,7 @@ def _collect_items(  # noqa: PLR0913
         items[collection][item.id] = item
 
 
-def _cross_check(items, places, problems) -> None:  # noqa: ANN001
+def _cross_check(items: Items, places: Places, problems: list[Problem]) -> None:
     for collection, fields in REFERENCES.items():
         for item_id, item in items[collection].items():
             name, doc, path = places[(collection, item_id)]
@@ -132,7 +143,7 @@ def _label(collection: str, index: int, entry: Any) -> str:
     return f"{collection}[{index}]"
 
 
-def _where(loc: tuple) -> str:
+def _where(loc: Path_) -> str:
     return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
 
 
@@ -143,7 +154,7 @@ _MESSAGES = {
 }
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: ErrorDetails) -> str:
     kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
     if kind in _MESSAGES:
         return _MESSAGES[kind]

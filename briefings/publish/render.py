@@ -22,6 +22,8 @@ from briefings import __version__
 from briefings.config import template_dirs, template_env
 
 if TYPE_CHECKING:
+    from briefings.model import Briefing, Motive, Section
+    from briefings.publish.figures import Figure
     from briefings.publish.scope import Slice
 
 TLP_COLOURS = {  # TLP 2.0: coloured text on black
@@ -115,7 +117,7 @@ def templates_digest(templates: Path | None) -> str:
 class NoteContext:
     """Everything a briefing template can use. Each field's help is tested to exist."""
 
-    briefing: Any = field(metadata={"help": "the briefing: title, bluf, tlp, author, ..."})
+    briefing: Briefing = field(metadata={"help": "the briefing: title, bluf, tlp, author, ..."})
     slice: Slice = field(metadata={"help": "the knowledge-base slice: actors, motives, ..."})
     as_of: str = field(metadata={"help": "the edition's date, YYYY-MM-DD"})
     edition: int = field(metadata={"help": "the edition number, counting from 1"})
@@ -129,10 +131,10 @@ class NoteContext:
     medium: str = field(
         metadata={"help": "'web' for the web page, 'print' for the PDF, 'email' for the email"}
     )
-    sections: list[str] = field(metadata={"help": "the section names to show, in order"})
+    sections: list[Section] = field(metadata={"help": "the section names to show, in order"})
     source_numbers: dict[str, int] = field(metadata={"help": "source id -> its number"})
     sources_by_id: dict[str, Any] = field(metadata={"help": "source id -> source"})
-    motives_by_actor: dict[str, list] = field(metadata={"help": "actor id -> its motives"})
+    motives_by_actor: dict[str, list[Motive]] = field(metadata={"help": "actor id -> its motives"})
     names: dict[str, str] = field(metadata={"help": "actor id -> display name"})
     tlp_colour: str = field(metadata={"help": "the TLP 2.0 colour of the marking"})
     likelihoods: dict[str, str] = field(metadata={"help": "PHIA term -> probability band"})
@@ -141,7 +143,7 @@ class NoteContext:
     tlp_levels: tuple[str, ...] = field(metadata={"help": "TLP levels, least restricted first"})
     version: str = field(metadata={"help": "the briefings tool's version"})
     created: str = field(metadata={"help": "ISO timestamp for the PDF metadata"})
-    figures: Any = field(
+    figures: tuple[Figure, ...] | None = field(
         default=None,
         metadata={"help": "the figures (name, caption, description, svg, key); "
                           "None without figures and in the email (see images)"},
@@ -169,13 +171,13 @@ class EmailContext(NoteContext):
 
 def note_context(  # noqa: PLR0913
     part: Slice, *, as_of: str, edition: int, changes: list[str] | None, medium: str,
-    figures: tuple | None = None, since: Any = None,
+    figures: tuple[Figure, ...] | None = None, since: Any = None,
 ) -> NoteContext:
     """The template context for one edition of a briefing."""
     from briefings.model import CREDIBILITY, LIKELIHOODS, RELIABILITY, SECTIONS, TLP_LEVELS
 
     briefing = part.briefing
-    motives: dict[str, list] = {}
+    motives: dict[str, list[Motive]] = {}
     for motive in part.motives:
         motives.setdefault(motive.actor, []).append(motive)
     wanted = [s for s in briefing.sections if s in SECTIONS]
