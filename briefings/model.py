@@ -50,6 +50,10 @@ CREDIBILITY: dict[int, str] = {
     6: "truth cannot be judged",
 }
 TLP_LEVELS = ("clear", "green", "amber", "amber+strict", "red")
+TLP_COLOURS = {  # TLP 2.0: coloured text on black
+    "clear": "#FFFFFF", "green": "#33FF00", "amber": "#FFC000",
+    "amber+strict": "#FFC000", "red": "#FF2B2B",
+}
 
 
 def _check_date(value: str) -> str:

@@ -12,15 +12,14 @@ folder (``BRIEFINGS_OUTBOX`` to change it), so delivery works on a fresh machine
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 import smtplib
 import ssl
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit
 
+from briefings.editions import write_file
 from briefings.errors import UserError
 
 if TYPE_CHECKING:
@@ -206,15 +205,10 @@ class OutboxTransport:
         self.folder = folder
 
     def send(self, *, sender: str, recipient: str, data: bytes, name: str) -> str:  # noqa: ARG002
-        self.folder.mkdir(parents=True, exist_ok=True)
         target = self.folder / name
-        handle, temporary = tempfile.mkstemp(prefix=f".{name}-", dir=self.folder)
         try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-            Path(temporary).replace(target)
+            write_file(target, data, mode=0o600)  # a reader's message: private, as mkstemp makes it
         except OSError as exc:
-            Path(temporary).unlink(missing_ok=True)
             raise UserError(f"cannot write to the outbox {self.folder}: {exc}") from None
         return f"written to {target}"
 

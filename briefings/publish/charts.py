@@ -153,6 +153,17 @@ def _stack_name(part: Slice, key: tuple[tuple[str, ...], str]) -> str:
     return f"{' & '.join(part.names[i].name for i in imposers)} on {part.names[target].name}"
 
 
+def _date_axis(ax: Any) -> None:
+    """Dates along x, labelled concisely, over a light grid."""
+    from matplotlib import dates as mdates
+
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
+    ax.grid(axis="x", color=RULE, linewidth=0.5)
+    ax.set_axisbelow(True)
+
+
 def _rate(layer: Measure) -> float:
     """A stacked layer's rate (every layer has one: see :func:`_tariff_stacks`)."""
     return layer.rate_percent or 0.0
@@ -238,11 +249,7 @@ def _draw_spans(ax: Any, measures: list[Measure]) -> None:
                   parse_math=False)
     ax.set_ylim(len(measures) - 0.5, -0.5)
     ax.set_xlim(mdates.date2num(lo - pad), mdates.date2num(hi))
-    locator = mdates.AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
-    ax.grid(axis="x", color=RULE, linewidth=0.5)
-    ax.set_axisbelow(True)
+    _date_axis(ax)
 
 
 def _short(text: str, limit: int = 48) -> str:
@@ -329,11 +336,7 @@ def timeline_chart(part: Slice) -> Figure | None:
                     parse_math=False)
         ax.set_ylim(len(lanes) - 0.5, -0.6)
         ax.set_yticks([])
-        locator = mdates.AutoDateLocator()
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
-        ax.grid(axis="x", color=RULE, linewidth=0.5)
-        ax.set_axisbelow(True)
+        _date_axis(ax)
         return _finish(fig, "timeline", "Timeline: events by date; a bar spans a month "
                        "or a year when only that is known", _describe_timeline(events))
 

@@ -84,7 +84,7 @@ class Figure:
 
 def tlp_mark(part: Slice) -> tuple[str, str]:
     """A figure's TLP 2.0 marking, its text and colour (on black): images travel alone."""
-    from briefings.publish.render import TLP_COLOURS
+    from briefings.model import TLP_COLOURS
 
     return f"TLP:{part.briefing.tlp.upper()}", TLP_COLOURS[part.briefing.tlp]
 

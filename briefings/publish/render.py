@@ -26,10 +26,6 @@ if TYPE_CHECKING:
     from briefings.publish.figures import Figure
     from briefings.publish.scope import Slice
 
-TLP_COLOURS = {  # TLP 2.0: coloured text on black
-    "clear": "#FFFFFF", "green": "#33FF00", "amber": "#FFC000",
-    "amber+strict": "#FFC000", "red": "#FF2B2B",
-}
 _MONTHS = (
     "January", "February", "March", "April", "May", "June", "July",
     "August", "September", "October", "November", "December",
@@ -174,7 +170,14 @@ def note_context(  # noqa: PLR0913
     figures: tuple[Figure, ...] | None = None, since: Any = None,
 ) -> NoteContext:
     """The template context for one edition of a briefing."""
-    from briefings.model import CREDIBILITY, LIKELIHOODS, RELIABILITY, SECTIONS, TLP_LEVELS
+    from briefings.model import (
+        CREDIBILITY,
+        LIKELIHOODS,
+        RELIABILITY,
+        SECTIONS,
+        TLP_COLOURS,
+        TLP_LEVELS,
+    )
 
     briefing = part.briefing
     motives: dict[str, list[Motive]] = {}
