@@ -46,3 +46,12 @@ def test_type_ignores_are_rare_and_each_says_which_error_and_why():
     assert len(ignores) <= 3, ignores
     for path, line in ignores:
         assert re.search(r"# type: ignore\[[a-z-]+(, ?[a-z-]+)*\]  # \S", line), (path, line)
+
+
+def test_pyproject_cites_only_files_in_the_repository():
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    cited = set(re.findall(r"[\w./-]+\.(?:md|py|sh|toml|txt|cfg|ini)\b", text))
+    assert "STYLE.md" in cited
+    missing = sorted(name for name in cited if not (ROOT / name).exists()
+                     and not list(ROOT.glob(f"**/{name}")))
+    assert not missing, missing
