@@ -11,6 +11,7 @@ than --jobs 1 (target: ratio < 0.8x). Each figure is the median of a few runs.
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -25,8 +26,14 @@ NOW = "2025-04-07T12:00Z"
 RUNS = 3
 
 
-def run(work: Path, jobs: int) -> float:
-    """One cold `briefings run`: its wall time in seconds."""
+def cpu() -> float:
+    """CPU seconds (user + system) of every child process that has ended so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(work: Path, jobs: int) -> tuple[float, float]:
+    """One cold `briefings run`: its wall time and CPU time (with its workers) in seconds."""
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     env = {**os.environ, "BRIEFINGS_STATE": str(work / "state.sqlite3"),
@@ -34,27 +41,33 @@ def run(work: Path, jobs: int) -> float:
     briefings = [sys.executable, "-m", "briefings"]
     subprocess.run([*briefings, "subscribers", "import", str(SEEDS / "subscribers.csv")],
                    cwd=ROOT, env=env, check=True, capture_output=True)
-    start = time.perf_counter()
+    start, used = time.perf_counter(), cpu()
     result = subprocess.run(
         [*briefings, "run", "--seeds", str(SEEDS), "--out", str(work / "out"), "--now", NOW,
          "--jobs", str(jobs)],
         cwd=ROOT, env=env, check=True, capture_output=True, text=True,
     )
-    seconds = time.perf_counter() - start
+    seconds, used = time.perf_counter() - start, cpu() - used
     done = result.stdout.splitlines()[-1]
     if not done.startswith("3 done"):
         raise SystemExit(f"expected every seed briefing to be due and done, got: {done}")
-    return seconds
+    return seconds, used
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as temp:
         work = Path(temp)
-        one = statistics.median(run(work / "one", 1) for _ in range(RUNS))
-        two = statistics.median(run(work / "two", 2) for _ in range(RUNS))
-    print(f"briefings run, 3 seed briefings due, on {os.cpu_count()} cores")
-    print(f"  --jobs 1 : {one:6.2f} s")
-    print(f"  --jobs 2 : {two:6.2f} s  ratio {two / one:.2f}x (< 0.8x)")
+        one = [run(work / "one", 1) for _ in range(RUNS)]
+        two = [run(work / "two", 2) for _ in range(RUNS)]
+    print(f"briefings run, 3 seed briefings due, on {os.cpu_count()} cores "
+          f"(load average {os.getloadavg()[0]:.1f}: figures from a busy machine mean little)")
+    wall = {}
+    for jobs, runs in ((1, one), (2, two)):
+        wall[jobs] = statistics.median(w for w, _ in runs)
+        used = statistics.median(c for _, c in runs)
+        print(f"  --jobs {jobs} : {wall[jobs]:6.2f} s wall, {used:6.2f} s CPU "
+              f"(CPU / wall {used / wall[jobs]:.2f})")
+    print(f"  ratio --jobs 2 / --jobs 1: {wall[2] / wall[1]:.2f}x (< 0.8x)")
 
 
 if __name__ == "__main__":

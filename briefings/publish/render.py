@@ -1,8 +1,11 @@
 """Render a briefing slice through the Jinja2 templates into HTML.
 
-One environment factory (:func:`get_env`) builds every environment: a list of
-template folders searched in order (the project's, then the packaged defaults),
-autoescape on for every template, ``StrictUndefined``, and every filter.
+:func:`get_env` is the environment publishing renders with: the one template
+environment of :func:`briefings.config.template_env` (the project's folder searched
+first, then the packaged templates; ``default:NAME`` always the packaged one;
+autoescape on, ``StrictUndefined``) with every filter. Templates are chosen from
+specific to generic (:func:`choices`); the context is :class:`NoteContext`, and
+:class:`EmailContext` for the email, every field documented.
 """
 
 from __future__ import annotations
