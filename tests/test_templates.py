@@ -39,6 +39,13 @@ DESK_TEXT_FOOTER = """{% extends "default:email.txt" %}
 """
 
 
+DESK_EMAIL_LINKS = """{% extends "default:email.html" %}
+{% block links %}
+  <tr><td class="block desk-links"><p>Desk copy of {{ pdf_name }}</p></td></tr>
+{% endblock links %}
+"""
+
+
 def write(folder: Path, files: dict[str, str]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
@@ -52,6 +59,7 @@ def desk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("desk")
     desk = write(root / "templates", {
         "briefing.html": DESK_MASTHEAD, f"email-{BRIEFING}.txt": DESK_TEXT_FOOTER,
+        "email.html": DESK_EMAIL_LINKS,
     })
     out = root / "out"
     build(seeds=SAMPLE, templates=desk, out=out, date=SAMPLE_DATE, jobs=1, figures=False)
@@ -86,13 +94,18 @@ def test_the_pdf_prints_the_desk_masthead(desk_out):
     assert "Annex: how to read this note" in everything  # the blocks not replaced still print
 
 
-def test_a_briefing_specific_email_template_replaces_one_block(desk_out):
-    text = (desk_out / "email.txt").read_text()
+def test_the_email_parts_replace_one_block_each(desk_out):
+    text = (desk_out / "email.txt").read_text()  # from email-<id>.txt, specific to the briefing
     assert f"-- the desk's own footer for {BRIEFING}; leave: " in text
     assert "share only as the Traffic Light Protocol allows" not in text
     assert "BOTTOM LINE UP FRONT" in text and "KEY JUDGMENTS" in text
     html = BeautifulSoup((desk_out / "email.html").read_text(), "html.parser")
-    assert html.select_one("td.footer") is not None  # email.html was not overridden
+    assert html.select_one("td.desk-links").get_text(strip=True) == (
+        f"Desk copy of {BRIEFING}-{SAMPLE_DATE}.pdf")
+    assert "The full note, with its sources, is attached" not in html.get_text()
+    assert "share only as the Traffic Light Protocol allows" in html.select_one(
+        "td.footer").get_text()
+    assert html.select_one("td.marking").get_text() == "TLP:GREEN"
 
 
 @pytest.fixture(scope="module")
