@@ -4,7 +4,7 @@ Builds the seeds (or tests/sample when the seeds hold no briefing) into a fresh
 folder, each run in a fresh Python process so imports count as they do for a
 scheduled run, once with the figures and once without (``build(figures=False)``).
 Prints the median times, the median of the ratios of runs made side by side (on a
-shared machine the pairs share its load; the target is at most 1.20), the CPU
+shared machine the pairs share its load; issue 12: at most 1.25), the CPU
 time of the build and its workers, which load on the machine barely moves, and
 the lowest wall ratio any schedule could reach: the CPU time with figures spread
 over every core, against the wall time without.
@@ -79,7 +79,7 @@ def main() -> None:
                   f"{[round(r[key], 2) for r in done]}")
         print(f"  ratio, median of pairs: {statistics.median(ratios):.3f}  "
               f"{[round(r, 3) for r in ratios]}"
-              + ("  (target <= 1.20)" if key == "seconds" else ""))
+              + ("  (target <= 1.25)" if key == "seconds" else ""))
     cores = os.cpu_count() or 1  # no schedule beats the CPU time spread over every core
     floors = [w["cpu"] / cores / o["seconds"] for o, w in zip(results["without"],
                                                              results["with"], strict=True)]

@@ -32,11 +32,14 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from briefings.errors import UserError
+from briefings.stop import deferred
 
 FORMAT = 1  # the manifest's format version; older editions stay readable
 MANIFEST = "manifest.json"
@@ -108,9 +111,8 @@ class FigureImage:
     def read(cls, record: dict[str, object], folder: Path) -> FigureImage:
         """The image a manifest ``record`` names, its PNG read from ``folder``."""
         png = (folder / str(record["file"])).read_bytes()
-        key = record.get("key")
         return cls(str(record["name"]), str(record["caption"]), str(record["description"]),
-                   tuple(map(str, key)) if isinstance(key, list) else (), png)
+                   tuple(record.get("key") or ()), png)  # type: ignore[arg-type]
 
 
 def content_id(name: str, edition_id: str) -> str:
@@ -121,6 +123,13 @@ def content_id(name: str, edition_id: str) -> str:
 
 def pdf_name(briefing: str, date: str) -> str:
     return f"{briefing}-{date}.pdf"
+
+
+def page_links(briefing: str, date: str) -> dict[str, str]:
+    """Where an edition's web page links to, relative to the page: its PDF, the
+    briefing's editions and the whole archive."""
+    return {"pdf": pdf_name(briefing, date), "editions": "../index.html",
+            "archive": "../../index.html"}
 
 
 def edition_folder(out: Path, briefing: str, date: str) -> Path:
@@ -144,7 +153,7 @@ def read_edition(folder: Path) -> Edition | None:
             topics=tuple(data["topics"] if "topics" in data else _snapshot_topics(folder)),
             summary=data.get("summary", ""), email=data.get("email"), sha256=data.get("sha256"),
         )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None
 
 
@@ -186,6 +195,7 @@ def previous_edition(out: Path, briefing: str, date: str) -> Edition | None:
     return earlier[-1] if earlier else None
 
 
+@deferred()  # a stop waits until the edition is in place (or cleaned away)
 def write_edition(
     out: Path, *, briefing: str, date: str, files: dict[str, bytes], manifest: dict[str, Any]
 ) -> Edition:
@@ -194,22 +204,24 @@ def write_edition(
     unsafe = [name for name in files if not _SAFE_NAME.match(name)]
     if unsafe:
         raise UserError(f"refusing to write unsafe file names {unsafe}")
-    final.parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(tempfile.mkdtemp(prefix=f".{date}-", dir=final.parent))
-    temporary.chmod(0o755)
-    try:
-        sizes, hashes = {}, {}
-        for name, content in files.items():
-            (temporary / name).write_bytes(content)
-            sizes[name] = len(content)
-            hashes[name] = hashlib.sha256(content).hexdigest()
-        record = {**manifest, "format": FORMAT, "briefing": briefing, "date": date,
-                  "files": sizes, "sha256": hashes}
-        (temporary / MANIFEST).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
-        _swap_in(temporary, final)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
+    with cannot_write(final):
+        final.parent.mkdir(parents=True, exist_ok=True)
+        temporary = Path(tempfile.mkdtemp(prefix=f".{date}-", dir=final.parent))
+        try:
+            temporary.chmod(0o755)
+            sizes, hashes = {}, {}
+            for name, content in files.items():
+                _write_all(os.open(temporary / name, _NEW_FILE, 0o644), content)
+                sizes[name] = len(content)
+                hashes[name] = hashlib.sha256(content).hexdigest()
+            record = {**manifest, "format": FORMAT, "briefing": briefing, "date": date,
+                      "files": sizes, "sha256": hashes}
+            text = json.dumps(record, indent=2, sort_keys=True) + "\n"
+            _write_all(os.open(temporary / MANIFEST, _NEW_FILE, 0o644), text.encode())
+            _swap_in(temporary, final)
+        except BaseException:
+            shutil.rmtree(temporary, ignore_errors=True)
+            raise
     edition = read_edition(final)
     assert edition is not None
     return edition
@@ -229,25 +241,53 @@ def _swap_in(temporary: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def write_file(path: Path, content: bytes, *, mode: int = 0o644) -> None:
+@deferred()
+def write_file(path: Path, content: bytes) -> None:
     """Write one file by moving a finished temporary file over it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    with cannot_write(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+        try:
+            _write_all(handle, content)
+            Path(name).chmod(0o644)
+            Path(name).replace(path)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
+
+
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+
+
+def _write_all(handle: int, content: bytes) -> None:
+    """Write ``content`` to the open file ``handle`` and close it (a full disk raises)."""
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-        Path(name).chmod(mode)
-        Path(name).replace(path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
+        view = memoryview(content)
+        while view:
+            view = view[os.write(handle, view):]
+    finally:
+        os.close(handle)
+
+
+@contextmanager
+def cannot_write(place: Path) -> Iterator[None]:
+    """A failed write (full disk, read-only folder) as a clean error naming the place.
+
+    Whatever was being written is left as it was: the writers above move finished
+    files into place, and remove their temporary files when they fail.
+    """
+    try:
+        yield
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise UserError(f"cannot write {place}: {reason}; it is left as it was") from None
 
 
 def read_record(out: Path) -> dict[str, Any]:
     """What the last full build of ``out`` recorded (empty if none or unreadable)."""
     try:
         record = json.loads((out / RECORD).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return {}
     return record if isinstance(record, dict) else {}
 

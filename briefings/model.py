@@ -21,8 +21,22 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from briefings.cron import check_cron
+from briefings.values import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    MAX_NUMBER,
+    check_briefing_id,
+    check_number,
+    check_once,
+    check_visible,
+    check_web_address,
+    check_written,
+)
+
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+MAX_ID = 64  # ids name folders, files and web addresses
+_DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")
 
 LIKELIHOODS: dict[str, str] = {
     "remote-chance": "≤5%",
@@ -57,10 +71,17 @@ TLP_COLOURS = {  # TLP 2.0: coloured text on black
 
 
 def _check_date(value: str) -> str:
+    check_written(value, "the date")
     match = _DATE.match(value)
     if not match:
         raise ValueError(f"expected a date as YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}")
     year, month, day = (int(part) if part else None for part in match.groups())
+    if not FIRST_YEAR <= year <= LAST_YEAR:  # type: ignore[operator]
+        gone = "year 0000 does not exist; " if year == 0 else ""
+        raise ValueError(
+            f"{gone}year {year:04d} in {value!r} is out of range: dates run from {FIRST_YEAR} "
+            f"to {LAST_YEAR} (a typo?)"
+        )
     if month is not None and not 1 <= month <= 12:
         raise ValueError(f"month {month} does not exist in {value!r}")
     if day is not None and year is not None and month is not None and (
@@ -89,14 +110,6 @@ def _check_currency(value: str) -> str:
     return value
 
 
-def _check_cron(value: str) -> str:
-    from croniter import croniter
-
-    if len(value.split()) != 5 or not croniter.is_valid(value):
-        raise ValueError(f"expected a 5-field cron expression, got {value!r}")
-    return value
-
-
 def _check_timezone(value: str) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -108,17 +121,29 @@ def _check_timezone(value: str) -> str:
     return value
 
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(check_visible)
+]
 Markdown = Annotated[Text, Field(description="CommonMark text; raw HTML is shown as text")]
-Slug = Annotated[str, StringConstraints(pattern=SLUG)]
+Slug = Annotated[str, StringConstraints(pattern=SLUG, max_length=MAX_ID)]
+BriefingId = Annotated[Slug, AfterValidator(check_briefing_id)]
+# Numbers as written in YAML (check_number); bounds before the check, so the JSON
+# Schema shows them as minimum/maximum.
+Quantity = Annotated[float, Field(ge=0, le=MAX_NUMBER), BeforeValidator(check_number)]
+CredibilityGrade = Annotated[int, Field(ge=1, le=6), BeforeValidator(check_number)]
 Date = Annotated[
     str,
     AfterValidator(_check_date),
     WithJsonSchema({"type": ["string", "integer"], "pattern": _DATE.pattern}),
 ]
+WebAddress = Annotated[
+    Text,
+    AfterValidator(check_web_address),
+    WithJsonSchema({"type": "string", "format": "uri", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"}),
+]
 Country = Annotated[str, AfterValidator(_check_country)]
 Currency = Annotated[str, AfterValidator(_check_currency)]
-Cron = Annotated[str, AfterValidator(_check_cron)]
+Cron = Annotated[str, AfterValidator(check_cron)]
 TimeZone = Annotated[str, AfterValidator(_check_timezone)]
 Likelihood = Literal[
     "remote-chance", "highly-unlikely", "unlikely", "realistic-possibility",
@@ -140,8 +165,8 @@ class Citation(Contract):
     """A cited source, with how credible this piece of information is."""
 
     source: Slug = Field(description="id of a source")
-    credibility: int | None = Field(
-        None, ge=1, le=6, description="1 confirmed … 6 cannot be judged"
+    credibility: CredibilityGrade | None = Field(
+        None, description="1 confirmed … 6 cannot be judged"
     )
     locator: Text | None = Field(None, description='where in the source, e.g. "para 4"')
     quote: Text | None = Field(None, description="a short quote")
@@ -165,7 +190,7 @@ class Source(Item):
     title: Text
     published: Date
     author: Text | None = None
-    url: Text | None = None
+    url: WebAddress | None = None
     reliability: Literal["A", "B", "C", "D", "E", "F"] = Field("F", description="Admiralty grade")
     notes: Text | None = None
 
@@ -203,7 +228,7 @@ class Measure(Item):
     targets: list[Slug]
     status: Literal["proposed", "threatened", "announced", "in-force", "suspended", "lifted"]
     sources: Cites
-    rate_percent: float | None = Field(None, ge=0)
+    rate_percent: Quantity | None = None
     announced: Date | None = None
     effective: Date | None = None
     ends: Date | None = None
@@ -212,7 +237,7 @@ class Measure(Item):
 
 
 class Value(Contract):
-    amount: float = Field(ge=0)
+    amount: Quantity
     currency: Currency = Field(description="ISO 4217")
     period: Text | None = None
 
@@ -254,6 +279,7 @@ class Judgment(Item):
 
 
 class Briefing(Item):
+    id: BriefingId = Field(description="unique; [a-z0-9][a-z0-9-]*, not a web route's name")
     title: Text
     bluf: Markdown = Field(description="the bottom line up front")
     tlp: Tlp = Field(description="Traffic Light Protocol 2.0 marking")
@@ -263,7 +289,7 @@ class Briefing(Item):
     topics: list[Text] = []
     schedule: Cron | None = Field(None, description="5-field cron expression")
     timezone: TimeZone = "UTC"
-    sections: list[Section] = list(SECTIONS)
+    sections: Annotated[list[Section], AfterValidator(check_once)] = list(SECTIONS)
     on_unchanged: Literal["send", "skip"] = "send"
 
 

@@ -2,12 +2,14 @@
 
 Every value keeps the place it came from, so the loader can name ``file:line:col``.
 Scalars stay text (``2023-09-12`` and ``NO`` are strings; numbers are converted by
-the model where a field wants one). Aliases, custom tags and duplicate keys are
-refused; files over ``MAX_FILE_BYTES`` are not read.
+the model where a field wants one). Aliases, custom tags, duplicate keys and nesting
+deeper than ``MAX_DEPTH`` are refused; files over ``MAX_FILE_BYTES`` are not read, nor
+files and folders reached through a link that leaves the seeds folder.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,12 +17,12 @@ from typing import Any
 
 import yaml
 
-from briefings.errors import UserError
+from briefings.errors import InvalidKnowledgeBase, Problem, UserError
 
 try:
     from yaml import CSafeLoader as _SafeLoader
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]  # same API, in Python
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
 _TAG_OF_KIND = {
     yaml.ScalarNode: "tag:yaml.org,2002:str",
@@ -29,7 +31,7 @@ _TAG_OF_KIND = {
 }
 
 
-class _Loader(_SafeLoader):
+class _Loader(_SafeLoader):  # type: ignore[misc,valid-type]
     """Composes nodes only; untagged values get the plain str/seq/map tag.
 
     We decide what a plain scalar means ourselves (text, or null), so PyYAML's
@@ -46,6 +48,7 @@ class _Loader(_SafeLoader):
         pass
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 32  # the format needs 5 levels; deeper is a mistake or an attack
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _STANDARD_TAGS = {
     "tag:yaml.org,2002:str",
@@ -84,29 +87,73 @@ class ReadError(Exception):
 
 
 def yaml_files(seeds: Path) -> list[Path]:
-    """The knowledge-base files below ``seeds``, in a stable order."""
+    """The knowledge-base files below ``seeds``, in a stable order; links out refused."""
+    files, refused = seed_files(seeds)
+    if refused:
+        raise InvalidKnowledgeBase(refused)
+    return files
+
+
+def seed_files(seeds: Path) -> tuple[list[Path], list[Problem]]:
+    """The ``*.yaml``/``*.yml`` files below ``seeds`` (hidden ones left out), and a
+    problem for each file or folder reached through a link that leaves the folder.
+
+    A linked folder that stays inside is not walked twice (its files are read where
+    they are); a linked file that stays inside is read.
+    """
     if not seeds.is_dir():
         raise UserError(f"{seeds}: no such folder (the seeds folder holds the YAML files)")
-    return sorted(
-        p for p in seeds.rglob("*")
-        if p.suffix in {".yaml", ".yml"} and p.is_file()
-        and not any(part.startswith(".") for part in p.relative_to(seeds).parts)
-    )
+    root = seeds.resolve()
+    files: list[Path] = []
+    refused: list[Problem] = []
+
+    def leaves(path: Path) -> bool:
+        if not path.is_symlink():
+            return False
+        target = path.resolve()
+        if target.is_relative_to(root) and target.exists():
+            return False
+        message = (f"a link to {target}, outside the seeds folder: only files inside it are "
+                   "read (copy them in)") if target.exists() else \
+            f"a link to {target}, which does not exist"
+        refused.append(Problem(display(path), 1, 1, "", message))
+        return True
+
+    for folder, subfolders, names in os.walk(seeds):
+        here = Path(folder)
+        subfolders[:] = sorted(
+            name for name in subfolders
+            if not name.startswith(".") and not leaves(here / name)
+            and not (here / name).is_symlink()
+        )
+        files.extend(
+            here / name for name in names
+            if Path(name).suffix in {".yaml", ".yml"} and not name.startswith(".")
+            and not leaves(here / name) and (here / name).is_file()
+        )
+    return sorted(files), refused
+
+
+def display(path: Path) -> str:
+    """How errors name a file: relative to the current folder when it is below it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
 
 
 
 def read_yaml(path: Path) -> Located:
     """Read one YAML file into plain data (dicts, lists, strings, None)."""
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise ReadError(f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
-    raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        column = exc.start - raw.rfind(b"\n", 0, exc.start)
-        raise ReadError("not valid UTF-8 text", line, column) from None
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ReadError(f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ReadError(f"cannot read the file: {exc.strerror or exc}") from None
+    text = utf8_text(raw)
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -119,20 +166,26 @@ def read_yaml(path: Path) -> Located:
         raise ReadError(problem, line, column) from None
     except yaml.YAMLError as exc:
         raise ReadError(str(exc).splitlines()[0]) from None
+    except RecursionError:  # the pure-Python composer, on very deep nesting
+        raise ReadError(f"nested deeper than {MAX_DEPTH} levels") from None
     marks: dict[Path_, tuple[int, int]] = {}
     data = _plain(node, (), marks, set()) if node is not None else None
     return Located(data, marks)
 
 
-def _plain(
-    node: yaml.Node, path: Path_, marks: dict[Path_, tuple[int, int]], seen: set[int],
-) -> Any:
-    if id(node) in seen:
-        raise ReadError("aliases (*name) are not allowed", *_place(node))
-    seen.add(id(node))
+def utf8_text(raw: bytes) -> str:
+    """``raw`` as UTF-8 text (a BOM dropped); ReadError at the first byte that is not."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - raw.rfind(b"\n", 0, exc.start)
+        raise ReadError("not valid UTF-8 text", line, column) from None
+
+
+def _plain(node: yaml.Node, path: Path_, marks: dict, seen: set[int]) -> Any:
+    _check_node(node, path, seen)
     marks.setdefault(path, _place(node))
-    if node.tag not in _STANDARD_TAGS:
-        raise ReadError(f"tag {node.tag} is not allowed", *_place(node))
     if isinstance(node, yaml.ScalarNode):
         if node.style is None and _NULL.match(node.value):
             return None
@@ -151,6 +204,16 @@ def _plain(
         marks[(*path, key)] = _place(key_node)
         result[key] = _plain(value_node, (*path, key), marks, seen)
     return result
+
+
+def _check_node(node: yaml.Node, path: Path_, seen: set[int]) -> None:
+    if id(node) in seen:
+        raise ReadError("aliases (*name) are not allowed", *_place(node))
+    if len(path) > MAX_DEPTH:
+        raise ReadError(f"nested deeper than {MAX_DEPTH} levels", *_place(node))
+    seen.add(id(node))
+    if node.tag not in _STANDARD_TAGS:
+        raise ReadError(f"tag {node.tag} is not allowed", *_place(node))
 
 
 def _place(node: yaml.Node) -> tuple[int, int]:

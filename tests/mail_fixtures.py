@@ -10,8 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from mail_helpers import DATE, EXTRA, LATER, PUBLIC, SAMPLE, Recorder, free_port
+from mail_helpers import (
+    DATE,
+    EXTRA,
+    LATER,
+    PUBLIC,
+    SAMPLE,
+    Recorder,
+    ScriptedController,
+    free_port,
+)
 
 from briefings.config import DEFAULT_STATE, Settings
 from briefings.publish.build import build
@@ -21,7 +29,7 @@ from briefings.publish.build import build
 def smtp():
     """A recording SMTP server on 127.0.0.1; ``smtp.url`` is its BRIEFINGS_SMTP_URL."""
     recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
+    controller = ScriptedController(recorder, hostname="127.0.0.1", port=free_port())
     controller.start()
     recorder.url = f"smtp://127.0.0.1:{controller.port}"  # type: ignore[attr-defined]
     try:
@@ -52,7 +60,7 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh state database and clean settings, run from ``tmp_path``: the
     default database (``connect()``) is the one BRIEFINGS_STATE names for the CLI."""
     for name in ("BRIEFINGS_SMTP_URL", "BRIEFINGS_PUBLIC_URL", "BRIEFINGS_FROM",
-                 "BRIEFINGS_SECRET", "BRIEFINGS_OUTBOX"):
+                 "BRIEFINGS_SECRET", "BRIEFINGS_OUTBOX", "BRIEFINGS_ALERT_TO"):
         monkeypatch.delenv(name, raising=False)
     path = tmp_path / DEFAULT_STATE
     monkeypatch.setenv("BRIEFINGS_STATE", str(path))

@@ -1,8 +1,10 @@
 """Helpers for the subscriber, mail, delivery and serve tests.
 
 :class:`Recorder` is an aiosmtpd handler that records what it gets and can be
-told to answer a recipient with a script of replies, to drop the connection, or to
-hold the Nth message until the test lets it go.
+told to answer with a script of replies at each stage of a message (MAIL, RCPT,
+the DATA command, the reply after the body), to drop the connection, or to hold
+the Nth message until the test lets it go. :class:`ScriptedController` runs it
+(aiosmtpd has no hook for the DATA command itself; its server class adds one).
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ import socket
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "tests" / "sample"
@@ -58,10 +63,18 @@ class Received:
 
 @dataclass
 class Recorder:
-    """An aiosmtpd handler: records messages; replies as scripted."""
+    """An aiosmtpd handler: records messages; replies as scripted.
+
+    ``mail_replies`` answers the next MAIL commands in turn; ``rcpt_replies``,
+    ``data_replies`` (the DATA command) and ``body_replies`` (after the body) are
+    scripts per recipient, each reply used once, then the server accepts."""
 
     received: list[Received] = field(default_factory=list)
+    mail_replies: list[str] = field(default_factory=list)
     rcpt_replies: dict[str, list[str]] = field(default_factory=dict)
+    data_replies: dict[str, list[str]] = field(default_factory=dict)
+    body_replies: dict[str, list[str]] = field(default_factory=dict)
+    stages: list[tuple[str, str]] = field(default_factory=list)  # (stage, reply) refused
     rcpt_seen: list[str] = field(default_factory=list)
     drop_once: set[str] = field(default_factory=set)
     connections: int = 0
@@ -74,25 +87,65 @@ class Recorder:
         session.host_name = hostname
         return responses
 
+    def _scripted(self, stage: str, script: list[str] | None) -> str | None:
+        if not script:
+            return None
+        reply = script.pop(0)
+        self.stages.append((stage, reply))
+        return reply
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802, ARG002
+        reply = self._scripted("MAIL", self.mail_replies)
+        if reply:
+            return reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802, ARG002
         self.rcpt_seen.append(address)
         if address in self.drop_once:
             self.drop_once.discard(address)
             server.transport.close()
             return "421 closing"
-        script = self.rcpt_replies.get(address)
-        if script:
-            return script.pop(0)
+        reply = self._scripted("RCPT", self.rcpt_replies.get(address))
+        if reply:
+            return reply
         envelope.rcpt_tos.append(address)
         return "250 OK"
+
+    def data_command(self, envelope) -> str | None:
+        """The reply to the DATA command itself, if scripted (else 354 follows)."""
+        return self._scripted("DATA", self.data_replies.get(envelope.rcpt_tos[0]))
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802, ARG002
         if self.hold_at is not None and len(self.received) + 1 == self.hold_at:
             self.holding.set()
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(None, self.release.wait, 300)
+        reply = self._scripted("body", self.body_replies.get(envelope.rcpt_tos[0]))
+        if reply:
+            return reply
         self.received.append(Received(list(envelope.rcpt_tos), bytes(envelope.content)))
         return "250 2.0.0 queued"
 
     def to(self, address: str) -> list[Received]:
         return [r for r in self.received if address in r.recipients]
+
+
+class _ScriptedSMTP(SMTP):
+    async def smtp_DATA(self, arg: str) -> None:  # noqa: N802
+        reply = None
+        if self.envelope is not None and self.envelope.rcpt_tos:
+            reply = self.event_handler.data_command(self.envelope)
+        if reply:
+            await self.push(reply)
+            return
+        await super().smtp_DATA(arg)
+
+
+class ScriptedController(Controller):
+    """aiosmtpd's Controller, whose server lets the handler answer the DATA command."""
+
+    def factory(self) -> SMTP:
+        return _ScriptedSMTP(self.handler, **self.SMTP_kwargs)

@@ -65,7 +65,7 @@ def test_a_format_0_edition_is_sent_with_a_short_letter_and_its_pdf(state, tmp_p
     add(conn, address="cleo@example.org", topics=[topics[0]], tlp="clear")  # not cleared
     result = CliRunner().invoke(cli, ["send", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "1 sent, 0 failed" in result.output
+    assert "1 sent, 0 pending, 0 failed" in result.output
     sent = sorted(Path("outbox").glob("*.eml"))
     assert len(sent) == 1
     message = _parse(sent[0])

@@ -65,7 +65,7 @@ def test_each_reader_gets_exactly_the_editions_they_should(state, built, smtp):
         ("other@example.org", "basin-watch"),
     })
     assert len(smtp.received) == 9
-    assert (report.sent, report.failed, report.deferred, report.ok) == (9, 0, 0, True)
+    assert (report.sent, report.failed, report.pending, report.ok) == (9, 0, 0, True)
     assert all(status == "sent" for status, _ in _ledger(conn).values())
 
     again = _send(conn, built, smtp.url)
@@ -93,7 +93,7 @@ def test_a_451_is_retried_with_backoff_and_a_550_is_recorded_not_retried(state, 
     assert ledger["river-dispute", "refused@example.org"][0] == "failed"
     assert "550 5.1.1 no such user" in ledger["river-dispute", "refused@example.org"][1]
     assert (report.failed, report.ok) == (1, False)
-    assert "refused@example.org: failed: 550" in "\n".join(report.problems)
+    assert "refused@example.org: failed: 550" in "\n".join(map(str, report.undelivered))
 
     rerun = _send(conn, built, smtp.url, only=("river-dispute",))
     assert rerun.sent == 0
@@ -108,7 +108,7 @@ def test_temporary_failures_are_bounded_then_left_for_the_next_run(state, built,
 
     report = _send(conn, built, smtp.url, only=("river-dispute",), sleeps=sleeps, attempts=3)
 
-    assert (report.sent, report.deferred, report.ok) == (0, 1, False)
+    assert (report.sent, report.pending, report.ok) == (0, 1, False)
     assert sleeps == [0.5, 1.0]
     row = _ledger(conn)["river-dispute", "busy@example.org"]
     assert row == ("pending", "452 4.2.2 mailbox full")
@@ -165,7 +165,7 @@ def test_a_send_killed_mid_list_and_rerun_skips_nobody(state, built, smtp, tmp_p
     assert set(got) == set(readers)
     assert len(got) - len(set(got)) <= 1
     assert [a for a in readers if got.count(a) > 1] in ([], [readers[2]])
-    assert b"4 sent, 0 failed, 0 deferred to the next run, 2 skipped" in out
+    assert b"4 sent, 0 pending, 0 failed, 2 skipped" in out
     assert all(status == "sent" for status, _ in _ledger(conn).values())
 
 
@@ -195,7 +195,7 @@ def test_without_smtp_mail_goes_to_the_outbox(state, built):
     assert result.exit_code == 0, result.output
     files = sorted(Path("outbox").glob("*.eml"))
     assert [f.name for f in files] == [f"river-dispute-{LATER}-1.eml"]
-    assert "1 sent, 0 failed" in result.output
+    assert "1 sent, 0 pending, 0 failed" in result.output
 
 
 def test_dry_run_lists_and_sends_nothing(state, built, smtp, monkeypatch):
@@ -215,7 +215,7 @@ def test_a_permanent_failure_makes_the_command_fail(state, built, smtp, monkeypa
     smtp.rcpt_replies["no@example.org"] = ["550 5.1.1 unknown"]
     result = CliRunner().invoke(cli, ["send", "--out", str(built), "--date", DATE])
     assert result.exit_code == 1
-    assert "0 sent, 1 failed" in result.output
+    assert "0 sent, 0 pending, 1 failed" in result.output
 
 
 def test_passwords_never_appear_in_output(state, built, monkeypatch):

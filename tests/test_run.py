@@ -204,3 +204,56 @@ def test_two_runs_at_once_one_works_the_other_exits(setting, sample_copy):
     )
     assert after.returncode == 0, after.stderr
     assert "river-dispute: done" in after.stdout
+
+
+def test_a_pending_delivery_is_retried_by_later_runs_also_for_an_earlier_edition(
+    setting, sample_copy, monkeypatch,
+):
+    from aiosmtpd.controller import Controller
+    from mail_helpers import Recorder, free_port
+
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    monkeypatch.setenv("BRIEFINGS_SMTP_URL", f"smtp://127.0.0.1:{controller.port}")
+    monkeypatch.setattr("time.sleep", lambda _: None)
+    recorder.rcpt_replies["reader@example.org"] = ["451 4.3.0 mailbox busy"] * 3
+    out = setting / "out"
+    try:
+        first = run_at(sample_copy, out, "2024-04-01T07:00:00+01:00")
+        assert [(o.status, o.detail) for o in first.outcomes] == [
+            ("failed", "edition 1 of 2024-04-01: 0 sent, 1 pending, 0 failed, 0 skipped "
+                       "(already sent or failed before)")]
+        assert not first.ok
+        later = run_at(sample_copy, out, "2024-04-08T07:00:00+01:00")  # the next slot
+    finally:
+        controller.stop()
+    assert [o.status for o in later.outcomes] == ["done"]
+    assert (later.ok, later.delivery.sent) == (True, 2)
+    subjects = sorted(r.message["Subject"][-10:] for r in recorder.received)
+    assert subjects == ["2024-04-01", "2024-04-08"]  # the earlier edition too, once
+
+
+def test_a_schedule_that_cannot_be_worked_out_does_not_stop_the_others(
+    setting, sample_copy, monkeypatch,
+):
+    path = sample_copy / "knowledge.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + (
+        "  - id: second\n    title: Second\n    bluf: B\n    tlp: green\n"
+        "    actors: [highland]\n    schedule: '0 6 * * *'\n    timezone: UTC\n"),
+        encoding="utf-8")
+    from briefings.cli import run as job
+
+    real = job.latest_slot
+
+    def broken(briefing, now):
+        if briefing.id == "river-dispute":
+            raise ValueError("a schedule that never fires")
+        return real(briefing, now)
+
+    monkeypatch.setattr(job, "latest_slot", broken)
+    report = run_at(sample_copy, setting / "out", "2024-04-02T07:00:00+00:00")
+    assert [(o.briefing, o.status) for o in report.outcomes] == [
+        ("river-dispute", "failed"), ("second", "done")]
+    assert report.not_built == ["river-dispute: no slot: ValueError: a schedule that never fires"]
+    assert not report.ok

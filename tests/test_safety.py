@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import socket
+import stat
 import threading
 from pathlib import Path
 
 import pymupdf
 import pytest
 from bs4 import BeautifulSoup
+from click.testing import CliRunner
 from conftest import SAMPLE_DATE
 
 from briefings import editions
+from briefings.cli.main import cli
 from briefings.errors import UserError
 from briefings.publish.build import build
 from briefings.publish.pdf import AssetFetcher, write_pdf
@@ -71,15 +76,33 @@ def _add_actor(folder: Path, text: str) -> None:
 def test_images_in_the_yaml_are_not_fetched(tmp_path, sample_copy, listener):
     url = f"http://127.0.0.1:{listener.port}/spy.png"
     _add_actor(sample_copy, f"'![spy]({url}) ![pw](file:///etc/passwd) <img src=\"{url}\">'")
+    (sample_copy / "knowledge.yaml").write_text(
+        (sample_copy / "knowledge.yaml").read_text(encoding="utf-8").replace(
+            "    bluf: Highland's reservoir is filling; Qamaria threatens a **15% levy**.\n",
+            f"    bluf: '![the dam]({url}) and <{url}> and [![x]({url})]({url})'\n", 1),
+        encoding="utf-8")
     out = tmp_path / "out"
     build(seeds=sample_copy, templates=None, out=out, date=SAMPLE_DATE, jobs=1)
-    pdf = out / "river-dispute" / SAMPLE_DATE / f"river-dispute-{SAMPLE_DATE}.pdf"
-    with pymupdf.open(pdf) as document:
+    folder = out / "river-dispute" / SAMPLE_DATE
+    with pymupdf.open(folder / f"river-dispute-{SAMPLE_DATE}.pdf") as document:
         text = "".join(page.get_text() for page in document)
         images = sum(len(page.get_images()) for page in document)
+        links = [link.get("uri") for page in document for link in page.get_links()]
     assert listener.connections == 0
     assert "root:" not in text
     assert images == 0
+    assert url in links, "the image is a link the reader may follow"
+    web = BeautifulSoup((folder / "index.html").read_text(encoding="utf-8"), "html.parser")
+    mail = BeautifulSoup((folder / editions.EMAIL_HTML).read_text(encoding="utf-8"),
+                         "html.parser")
+    for soup in (web, mail):
+        for tag in soup.find_all(["img", "image", "source", "video", "audio", "iframe",
+                                  "object", "embed", "link"]):
+            for name in ("src", "srcset", "href", "data", "poster"):
+                assert not str(tag.get(name, "")).startswith(("http", "//", "file")), tag
+        assert soup.find("a", href=url, string="the dam") is not None
+        assert not any(a.find("a") for a in soup.find_all("a")), "no link inside a link"
+    assert listener.connections == 0
 
 
 def test_the_fetcher_refuses_network_and_files_outside_the_templates(listener, tmp_path):
@@ -154,11 +177,86 @@ def test_a_failed_build_leaves_the_previous_edition_untouched(tmp_path, sample_c
         raise OSError("disk full")
 
     monkeypatch.setattr(editions, "_swap_in", crash)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(UserError, match="disk full"):
         build(seeds=sample_copy, templates=None, out=out, date=SAMPLE_DATE, jobs=1)
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
     assert not [p for p in out.rglob(".*") if p.is_dir()], "temporary folders were left behind"
+
+
+def _files(out: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def test_a_full_disk_mid_edition_is_a_clean_error_and_changes_nothing(
+    tmp_path, sample_copy, monkeypatch,
+):
+    out = tmp_path / "out"
+    build(seeds=sample_copy, templates=None, out=out, date=SAMPLE_DATE, jobs=1)
+    before = _files(out)
+    _add_actor(sample_copy, "Changed summary")
+    real_write = os.write
+    written: list[int] = []
+
+    def fill_the_disk(handle: int, data: bytes) -> int:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):  # pipes to the PDF workers
+            return real_write(handle, data)
+        if len(written) > 1:  # the third file finds the disk full, after half its bytes
+            real_write(handle, bytes(data)[: len(data) // 2])
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        written.append(handle)
+        return real_write(handle, data)
+
+    monkeypatch.setattr(os, "write", fill_the_disk)
+    result = CliRunner().invoke(cli, ["build", "--seeds", str(sample_copy), "--out", str(out),
+                                      "--date", SAMPLE_DATE, "--jobs", "1"])
+    monkeypatch.undo()
+    assert result.exit_code == 1, result.output
+    assert not isinstance(result.exception, OSError), "no traceback"
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith(f"Error: cannot write {out / 'river-dispute' / SAMPLE_DATE}: "
+                           "No space left on device"), last
+    assert _files(out) == before
+    assert not [p for p in out.rglob(".*") if p.is_dir()], "temporary folders were left behind"
+
+
+def test_a_read_only_output_folder_is_a_clean_error_and_writes_nothing(
+    tmp_path, sample_copy, monkeypatch,
+):
+    out = tmp_path / "out"
+    out.mkdir()
+    real_mkdir = os.mkdir
+
+    def read_only(path: object, *args: object, **kwargs: object) -> None:
+        if Path(str(path)).is_relative_to(out):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+        real_mkdir(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "mkdir", read_only)
+    result = CliRunner().invoke(cli, ["build", "--seeds", str(sample_copy), "--out", str(out),
+                                      "--date", SAMPLE_DATE, "--jobs", "1"])
+    monkeypatch.undo()
+    assert result.exit_code == 1, result.output
+    assert not isinstance(result.exception, OSError), "no traceback"
+    assert "Error: cannot write" in result.output
+    assert "Read-only file system" in result.output
+    assert list(out.rglob("*")) == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder anyway")
+def test_a_folder_without_write_permission_is_a_clean_error(tmp_path, sample_copy):
+    out = tmp_path / "out"
+    out.mkdir()
+    out.chmod(0o555)
+    try:
+        result = CliRunner().invoke(cli, ["build", "--seeds", str(sample_copy),
+                                          "--out", str(out), "--date", SAMPLE_DATE])
+    finally:
+        out.chmod(0o755)
+    assert result.exit_code == 1
+    assert "Error: cannot write" in result.output
+    assert "Permission denied" in result.output
+    assert list(out.rglob("*")) == []
 
 
 def test_a_template_error_writes_nothing(tmp_path):
@@ -185,3 +283,15 @@ def test_an_email_template_over_100_kb_fails_the_build_and_writes_nothing(tmp_pa
     with pytest.raises(UserError, match=r"email\.html: .* must stay under 100 KB"):
         build(seeds=SAMPLE, templates=templates, out=out, date=SAMPLE_DATE, jobs=1)
     assert not out.exists()
+
+
+def test_deeply_nested_json_in_the_output_folder_is_read_as_nothing(tmp_path):
+    """A manifest or build record tampered with into very deep JSON: no edition, no crash."""
+    deep = "[" * 100_000 + "]" * 100_000
+    folder = tmp_path / "out" / "river-dispute" / SAMPLE_DATE
+    folder.mkdir(parents=True)
+    (folder / editions.MANIFEST).write_text(deep, encoding="utf-8")
+    (tmp_path / "out" / editions.RECORD).write_text(deep, encoding="utf-8")
+    assert editions.read_edition(folder) is None
+    assert editions.editions(tmp_path / "out") == []
+    assert editions.read_record(tmp_path / "out") == {}

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 
+from briefings.cron import check_cron
 from briefings.deliver.schedule import in_words, latest_slot, next_slots
 from briefings.model import Briefing
 
@@ -77,3 +79,50 @@ def test_next_three_runs_and_words():
     assert [r.instant.isoformat() for r in runs] == [
         "2024-04-01T06:00:00+01:00", "2024-04-08T06:00:00+01:00", "2024-04-15T06:00:00+01:00"]
     assert in_words("0 6 * * 1") == "At 06:00, only on Monday"
+
+
+@pytest.mark.parametrize(
+    ("cron", "field", "allowed"),
+    [
+        ("60 7 * * 1", "minute", "0-59"),
+        ("0 7-25 * * 1", "hour", "0-23"),
+        ("0 7 32 * *", "day of month", "1-31"),
+        ("0 7 1 0 *", "month", "1-12 or jan-dec"),
+        ("0 7 * * funday", "day of week", "0-7 or sun-sat"),
+        ("*/0 7 * * *", "minute", "0-59"),
+    ],
+)
+def test_a_bad_field_is_named_with_what_it_allows(cron, field, allowed):
+    with pytest.raises(ValueError, match=f"cron {field} field") as raised:
+        check_cron(cron)
+    assert f"it allows {allowed}" in str(raised.value)
+
+
+@pytest.mark.parametrize("cron", ["0 0 30 2 *", "0 0 31 2,4 *", "15 6 31 11 *"])
+def test_a_schedule_that_never_fires_is_refused(cron):
+    with pytest.raises(ValueError, match=r"never fires: day of month 3[01] or later does not"):
+        check_cron(cron)
+    with pytest.raises(ValidationError, match="never fires"):
+        briefing(cron)
+
+
+@pytest.mark.parametrize("cron", ["0 0 29 2 *", "0 0 31 * *", "0 0 30 2 1", "0 0 L 2 *"])
+def test_rare_schedules_that_do_fire_are_kept_and_have_slots(cron):
+    rare = briefing(cron)
+    assert latest_slot(rare, at("2025-04-07T06:00:00+00:00")) is not None
+    assert len(next_slots(rare, at("2025-04-07T06:00:00+00:00"))) == 3
+    assert in_words(cron)
+
+
+@pytest.mark.parametrize(("option", "value"), [("--now", "9999-12-31T23:59:59+00:00"),
+                                               ("--now", "0001-01-01T00:00Z")])
+def test_a_clock_out_of_range_is_a_clean_error(option, value):
+    from click.testing import CliRunner
+    from conftest import SAMPLE
+
+    from briefings.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["schedule", "--seeds", str(SAMPLE), option, value])
+    assert result.exit_code == 2
+    assert "is out of range: dates run from 1000 to 2999" in result.output
+    assert not isinstance(result.exception, OverflowError)

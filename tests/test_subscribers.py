@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import http.client
 import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
+import uvicorn
 from click.testing import CliRunner
+from mail_helpers import free_port
 
 from briefings.cli.main import cli
 from briefings.deliver.state import connect, state_path
@@ -27,25 +35,47 @@ pytest_plugins = ["mail_fixtures"]
 HEADER = "email,name,topics,tlp\n"
 
 
+@contextmanager
+def serving(state: Path) -> Iterator[str]:
+    """``briefings serve`` (an empty archive) on 127.0.0.1 in a thread; its base URL."""
+    from briefings.deliver.serve import create_app
+
+    port = free_port()
+    config = uvicorn.Config(create_app(out=state.parent / "out", state=state),
+                            host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    for _ in range(400):  # wait (bounded) for the socket to listen
+        if running.started:
+            break
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        running.should_exit = True
+        thread.join(timeout=30)
+
+
 def _csv(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "readers.csv"
     path.write_text(HEADER + text, encoding="utf-8", newline="")
     return path
 
 
-def test_add_defaults_to_clear_and_one_address_per_reader_whatever_the_domain_case(state):
+def test_add_defaults_to_clear_and_one_address_per_reader_whatever_the_case(state):
     conn = connect()
     first, created = add(conn, address="Ann@Example.ORG", name="Ann")
     assert created
     assert (first.tlp, first.topics, first.status) == ("clear", (), "active")
     again, created = add(conn, address="Ann@example.org", name="Ann B", topics=["water", " "])
     assert not created
+    same, created = add(conn, address="ANN@example.org", name="Ann C")
+    assert not created
+    assert first.id == again.id == same.id
     assert [(s.address, s.name, s.topics) for s in listing(conn)] == [
-        ("Ann@example.org", "Ann B", ("water",))
-    ]
-    other, created = add(conn, address="ann@example.org")
-    assert created, "the local part is case-sensitive"
-    assert other.id != again.id
+        ("Ann@Example.ORG", "Ann C", ()),
+    ], "one reader, keeping the spelling first given"
 
 
 def test_the_database_is_wal_and_never_inside_the_output_folder(state, tmp_path, monkeypatch):
@@ -95,8 +125,8 @@ def test_import_reports_every_bad_row_and_imports_nothing(state, tmp_path):
         import_csv(connect(), path=path)
     lines = str(raised.value.message).splitlines()
     assert [line.split(": ")[0] for line in lines[:4]] == [
-        f"{path}:3", f"{path}:4", f"{path}:5", f"{path}:6",
-    ]
+        f"{path}:3:1", f"{path}:4:22", f"{path}:5:19", f"{path}:7:1",
+    ], "the file's own lines: the quoted name spans lines 5 and 6"
     assert "line break" in lines[2]
     assert lines[-1].startswith("4 bad rows: nothing imported")
     assert listing(connect()) == []
@@ -110,7 +140,7 @@ def test_import_with_skip_invalid_takes_the_good_rows_and_is_idempotent(state, t
     ))
     report = import_csv(connect(), path=path, skip_invalid=True)
     assert (report.added, report.updated) == (2, 0)
-    assert report.problems == [f"{path}:4: not a valid email address: 'bad'"]
+    assert report.problems == [f"{path}:4:1: not a valid email address: 'bad'"]
     before = [(s.address, s.name, s.topics, s.tlp) for s in listing(connect())]
     assert before == [
         ("ann@example.org", "Ann", ("water", "basin"), "green"),
@@ -186,7 +216,7 @@ def test_the_command_line(state, tmp_path):
     bad = _csv(tmp_path, "bob@example.org,Bob,,green\nnope,Nope,,green\n")
     refused = runner.invoke(cli, ["subscribers", "import", str(bad)])
     assert refused.exit_code == 1
-    assert f"{bad}:3: not a valid email address: 'nope'" in refused.output
+    assert f"{bad}:3:1: not a valid email address: 'nope'" in refused.output
     skipped = runner.invoke(cli, ["subscribers", "import", str(bad), "--skip-invalid"])
     assert skipped.exit_code == 0
     assert "1 added, 0 updated, 1 bad rows skipped" in skipped.output
@@ -201,3 +231,140 @@ def test_the_command_line(state, tmp_path):
     assert injected.exit_code == 1
     rows = sqlite3.connect(state).execute("SELECT address FROM subscribers").fetchall()
     assert rows == [("ann@example.org",)]
+
+
+def test_rows_for_one_reader_are_one_reader_and_the_import_says_which_lines(state, tmp_path):
+    path = _csv(tmp_path, (
+        "ann@example.org,Ann,water,green\n"
+        "bob@example.org,Bob,,clear\n"
+        "Ann@Example.ORG,Ann,water,green\n"
+        "bob@example.org,Bob,,clear\n"
+    ))
+    report = import_csv(connect(), path=path)
+    assert (report.added, report.updated, report.problems) == (2, 0, [])
+    assert report.notes == [
+        f"{path}:4:1: Ann@Example.ORG is the reader of line 2 (ann@example.org, differing "
+        "only in case): one reader, imported once",
+        f"{path}:5:1: bob@example.org is the reader of line 3 (the same address): one reader, "
+        "imported once",
+    ]
+    assert [s.address for s in listing(connect())] == ["ann@example.org", "bob@example.org"]
+    result = CliRunner().invoke(cli, ["subscribers", "import", str(path)])
+    assert result.exit_code == 0
+    assert f"{path}:4:1: Ann@Example.ORG is the reader of line 2" in result.output
+
+
+def test_a_repeat_that_says_something_else_is_a_bad_row_naming_both_lines(state, tmp_path):
+    path = _csv(tmp_path, "ann@example.org,Ann,water,green\nANN@example.org,Ann,,red\n")
+    with pytest.raises(UserError) as raised:
+        import_csv(connect(), path=path)
+    assert raised.value.message.splitlines()[0] == (
+        f"{path}:3:1: ANN@example.org is the reader of line 2 (ann@example.org, differing "
+        "only in case) with another name, topics or TLP: keep one of the two rows"
+    )
+    assert listing(connect()) == []
+
+
+def test_lines_are_the_files_own_after_a_quoted_field_that_spans_lines(state, tmp_path):
+    path = _csv(tmp_path, (
+        '"ann@example.org","Ann\n'
+        'Smith",,green\n'
+        'bob@example.org,"Bob ""the builder""",,green\n'
+        "\n"
+        "cat@example.org,Cat,,amber-ish\n"
+    ))
+    report = import_csv(connect(), path=path, skip_invalid=True)
+    assert report.problems[0].startswith(f"{path}:2:19: a field contains a line break")
+    assert report.problems[1].startswith(f"{path}:6:22: unknown TLP 'amber-ish'")
+    assert len(report.problems) == 2
+    assert [s.name for s in listing(connect())] == ['Bob "the builder"']
+
+
+@pytest.mark.parametrize("name", ["Ann\u202eevil", "An\u200bn", "Ann\u2066x\u2069"])
+def test_a_name_cannot_carry_invisible_or_bidi_characters(state, name):
+    with pytest.raises(UserError, match=r"invisible character U\+"):
+        add(connect(), address="ann@example.org", name=name)
+    assert listing(connect()) == []
+
+
+def test_a_name_or_topic_has_a_sane_length(state):
+    with pytest.raises(UserError, match="a name is at most 200 characters, got 100,000"):
+        add(connect(), address="ann@example.org", name="x" * 100_000)
+    with pytest.raises(UserError, match="a topic is at most 200 characters"):
+        add(connect(), address="ann@example.org", topics=["x" * 201])
+    assert listing(connect()) == []
+
+
+def test_links_mailed_before_addresses_were_compared_whole_keep_working(state):
+    """A database from before: Ann's key kept the local part's case, and so did her link."""
+    from briefings.deliver.tokens import secret, sign
+
+    conn = connect()
+    conn.execute(
+        "INSERT INTO subscribers (address, address_key, created, updated)"
+        " VALUES ('Ann@Example.org', 'Ann@example.org', 'x', 'x')"
+    )
+    conn.close()
+    conn = connect()  # opening re-keys the row: Ann is found whatever the case
+    ann, created = add(conn, address="ann@EXAMPLE.org", name="Ann")
+    assert not created
+    assert ann.address == "Ann@Example.org"
+    old_link = sign(secret(conn), subscriber=ann.id, address_key="Ann@example.org")
+    conn.close()
+    with serving(state) as base:
+        assert httpx.get(f"{base}/unsubscribe/{ann.id}/{old_link}").status_code == 200
+        assert httpx.post(f"{base}/unsubscribe/{ann.id}/{old_link}").status_code == 200
+    assert [s.status for s in listing(connect())] == ["unsubscribed"]
+
+
+@pytest.mark.parametrize("path", [
+    "/unsubscribe/" + "9" * 5000 + "/token",
+    "/unsubscribe/99999999999999999999/token",
+    "/unsubscribe/-1/token",
+    "/unsubscribe/1/" + "A" * 10000,
+    "/unsubscribe/1/%00%ff",
+])
+def test_a_huge_or_malformed_unsubscribe_link_is_refused_never_a_server_error(state, path):
+    add(connect(), address="ann@example.org")
+    with serving(state) as base:
+        host, port = base.removeprefix("http://").split(":")
+        for method in ("GET", "POST"):
+            raw = http.client.HTTPConnection(host, int(port), timeout=30)
+            try:
+                raw.request(method, path)
+                status = raw.getresponse().status
+            finally:
+                raw.close()
+            assert 400 <= status < 500, (method, status)
+    assert [s.status for s in listing(connect())] == ["active"]
+
+
+@pytest.mark.parametrize(
+    ("content", "place", "message"),
+    [
+        (HEADER.encode() + b"ann@example.org,Ann,,clear\nb\xffb@example.org,B,,clear\n",
+         ":3:2:", "not valid UTF-8 text"),
+        ((HEADER + "ann@example.org," + "x" * 200_000 + ",,clear\n").encode(),
+         ":2:1:", "field larger than field limit"),
+        (b"mail,name\nann@example.org,Ann\n", ":1:1:", "expected the header email,name,topics,tlp"),
+    ],
+)
+def test_a_file_that_cannot_be_read_as_csv_is_refused_with_its_place(
+    state, tmp_path, content, place, message,
+):
+    path = tmp_path / "readers.csv"
+    path.write_bytes(content)
+    result = CliRunner().invoke(cli, ["subscribers", "import", str(path)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {path}{place} {message}"), result.output
+    assert listing(connect()) == []
+
+
+@pytest.mark.parametrize("sender", ["Desk\u202e <desk@example.org>",
+                                    "De\u200bsk <desk@example.org>"])
+def test_the_sender_name_cannot_carry_invisible_or_bidi_characters(sender):
+    from briefings.deliver.mail import sender_address
+
+    with pytest.raises(UserError, match=r"BRIEFINGS_FROM: the name: invisible character U\+"):
+        sender_address(sender)
+    assert sender_address("Desk <desk@example.org>").display_name == "Desk"

@@ -49,9 +49,20 @@ def _iso_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     if value is None:
         return None
     try:
-        return _date.fromisoformat(value).isoformat()
+        return _in_range(_date.fromisoformat(value)).isoformat()
     except ValueError:
         raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from None
+
+
+def _in_range(moment: _date) -> _date:
+    """Dates (and date-times) the knowledge base allows; a year like 9999 is a typo."""
+    from briefings.values import FIRST_YEAR, LAST_YEAR
+
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise click.BadParameter(
+            f"year {moment.year:04d} is out of range: dates run from {FIRST_YEAR} to {LAST_YEAR}"
+        )
+    return moment
 
 
 class _Shown(click.ClickException):
@@ -93,11 +104,16 @@ cli.add_command(subscribers)
 @SEEDS
 def validate(seeds: Path) -> None:
     """Check the knowledge base; report every error as file:line:col."""
+    from briefings.deliver.schedule import in_words
     from briefings.publish.load import load
 
     kb = load(seeds)
     counts = ", ".join(f"{len(items)} {name}" for name, items in kb.collections.items())
     click.echo(f"{seeds}: valid ({counts})")
+    for briefing in kb["briefings"].values():
+        if briefing.schedule:
+            click.echo(f"{briefing.id}: {in_words(briefing.schedule)} ({briefing.schedule}, "
+                       f"{briefing.timezone})")
 
 
 @cli.command()
@@ -139,6 +155,7 @@ def _iso_moment(
         return None
     try:
         moment = datetime.fromisoformat(value)
+        _in_range(moment)
     except ValueError:
         message = f"expected an ISO date-time such as 2025-04-09T07:00Z, got {value!r}"
         raise click.BadParameter(message) from None
@@ -164,19 +181,31 @@ def run(
 
     Safe to run as often as you like (from cron or a systemd timer): a slot already
     handled is not built or sent again. Briefings without a schedule are left to
-    `build` and `send`. Exits 1 if any briefing failed.
+    `build` and `send`. Deliveries still pending from earlier runs are tried again.
+    Exits 1 if any briefing failed to build, or any message failed or is left
+    pending; with BRIEFINGS_ALERT_TO set, failures are mailed there too.
     """
+    from briefings.cli.deliveries import alert, check_alert_to, show_delivery
     from briefings.cli.run import run_due
 
-    with _Progress("rendering PDFs") as progress:
-        report = run_due(seeds=seeds, templates=templates, out=out,
-                         now=now or datetime.now(UTC), jobs=jobs, progress=progress,
-                         settings=current_settings())
+    settings = current_settings()
+    check_alert_to(settings)
+    try:
+        with _Progress("rendering PDFs") as progress:
+            report = run_due(seeds=seeds, templates=templates, out=out,
+                             now=now or datetime.now(UTC), jobs=jobs, progress=progress,
+                             settings=settings)
+    except InvalidKnowledgeBase as exc:
+        alert("run", settings, not_built=[f"the knowledge base in {seeds}:\n{exc.message}"])
+        raise
     for outcome in report.outcomes:
         click.echo(f"{outcome.briefing}: {outcome.status}: {outcome.detail}")
     counts = {s: sum(o.status == s for o in report.outcomes)
               for s in ("done", "unchanged", "failed", "not-due")}
     click.echo(", ".join(f"{n} {s}" for s, n in counts.items()))
+    if report.delivery is not None and (report.delivery.tally or report.delivery.undelivered):
+        show_delivery(report.delivery)
+    alert("run", settings, not_built=report.not_built, delivery=report.delivery)
     if not report.ok:
         sys.exit(1)
 
@@ -229,28 +258,34 @@ def send(
     Mail goes to BRIEFINGS_SMTP_URL, or to outbox/ as .eml files when it is unset.
     Each edition is sent as it was built: its email was rendered into OUT by
     `build`, so the knowledge base and templates are not read (--seeds is accepted
-    and ignored, for older scripts).
+    and ignored, for older scripts). Deliveries still pending from earlier sends (of
+    the IDs given, or of every briefing) are tried again too; pending for 5 days,
+    they expire. Exits 1 if any message failed or is left pending; with
+    BRIEFINGS_ALERT_TO set, failures are mailed there too.
     """
     del seeds  # part of the fixed interface (DESIGN.md); an edition carries its email
     settings = current_settings()
+    from briefings.cli.deliveries import alert, check_alert_to, show_delivery
     from briefings.deliver.ledger import deliver, pick_editions
     from briefings.deliver.state import connect
 
+    check_alert_to(settings)
     chosen = pick_editions(out, date=date, only=ids)
     conn = connect(settings.state, out=out)
     with _Progress("sending") as progress:
         report = deliver(
-            conn=conn, editions=chosen, settings=settings, dry_run=dry_run,
-            progress=None if dry_run else progress,
+            conn=conn, editions=chosen, out=out, only=ids, settings=settings,
+            dry_run=dry_run, progress=None if dry_run else progress,
         )
     for label, address in report.planned:
         click.echo(f"would send {label} -> {address}")
-    for problem in report.problems:
-        click.echo(problem, err=True)
     if dry_run:
+        for item in report.broken:
+            click.echo(f"  {item}")
         click.echo(f"dry run: {len(report.planned)} to send, {report.skipped} already done")
         return
-    click.echo(report.summary())
+    show_delivery(report)
+    alert("send", settings, delivery=report)
     if not report.ok:
         sys.exit(1)
 
@@ -298,7 +333,14 @@ class _Progress:
 
 
 def main() -> None:
-    cli(prog_name="briefings")
+    from briefings.stop import Stopped, stop_cleanly
+
+    try:
+        with stop_cleanly():
+            cli(prog_name="briefings")
+    except Stopped as stop:
+        click.echo(f"{stop}, cleanly: nothing half-written, the lock released", err=True)
+        sys.exit(stop.exit_code)
 
 
 if __name__ == "__main__":

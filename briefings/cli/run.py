@@ -3,9 +3,12 @@
 For each briefing with a ``schedule``, the latest slot at or before ``now`` (in the
 briefing's time zone) is due unless a run record says it was handled. A due slot
 builds the edition dated by the slot's local date and delivers it. A first run, or a
-run after downtime, handles only the latest slot. A slot whose delivery failed stays
-due, so the next run tries again (the delivery ledger keeps it to once per reader).
-Only one ``run`` or ``send`` works at a time.
+run after downtime, handles only the latest slot. A slot that failed to build, or
+whose delivery failed or is still pending, stays due, so the next run tries again
+(the delivery ledger keeps it to once per reader); every run also tries again the
+deliveries still pending from earlier editions (:mod:`briefings.deliver.retry`). One
+briefing's failure never stops the others. Only one ``run`` or ``send`` works at a
+time.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ if TYPE_CHECKING:
     from datetime import datetime
     from pathlib import Path
 
+    from briefings.deliver.report import DeliveryReport
+    from briefings.editions import Edition
     from briefings.publish.load import KnowledgeBase
 
 
@@ -41,10 +46,16 @@ class SlotOutcome:
 @dataclass
 class RunReport:
     outcomes: list[SlotOutcome] = field(default_factory=list)
+    not_built: list[str] = field(default_factory=list)  # "briefing (slot): why", for alerts
+    delivery: DeliveryReport | None = None
+
+    @property
+    def failed(self) -> list[SlotOutcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
 
     @property
     def ok(self) -> bool:
-        return all(o.status != "failed" for o in self.outcomes)
+        return not self.failed and (self.delivery is None or self.delivery.ok)
 
 
 def run_due(  # noqa: PLR0913
@@ -57,47 +68,72 @@ def run_due(  # noqa: PLR0913
     progress: Callable[[str, int, int], None] | None = None,
     settings: Settings | None = None,
 ) -> RunReport:
-    """Build and deliver every briefing whose latest slot at ``now`` is not yet handled.
+    """Build every briefing whose latest slot at ``now`` is not yet handled, then
+    deliver what was built, and what is still pending from earlier runs, at once.
 
     The knowledge base is loaded once; the due editions of one date are built together,
-    their PDFs printed by ``jobs`` workers at once.
+    their PDFs printed by ``jobs`` workers at once. One briefing's failure (any
+    exception while building or sending it) is recorded and the others go on.
     """
+    from briefings.deliver.ledger import deliver
+    from briefings.deliver.report import DeliveryReport, Undelivered
     from briefings.publish.load import load
 
     settings = settings or Settings()
     kb = load(seeds)
     conn = connect(settings.state, out=out)
-    outcomes: dict[str, SlotOutcome] = {}
+    report = RunReport()
     with one_at_a_time(conn):
-        due: list[tuple[Slot, str]] = []
+        slots: list[tuple[Slot, str]] = []
         for briefing in kb["briefings"].values():
-            slot = latest_slot(briefing, now)
+            try:
+                slot = latest_slot(briefing, now)
+            except Exception as exc:  # noqa: BLE001 - e.g. a schedule that never fires
+                why = f"no slot: {_words(exc)}"
+                report.outcomes.append(SlotOutcome(briefing.id, "", "failed", why))
+                report.not_built.append(f"{briefing.id}: {why}")
+                continue
             if slot is None:
                 continue
             if _handled(conn, slot):
-                detail = f"slot {slot.key} {slot.timezone} already run"
-                outcomes[briefing.id] = SlotOutcome(briefing.id, slot.key, "not-due", detail)
-            else:
-                due.append((slot, briefing.on_unchanged))
-        failed = _build_due(kb, [slot for slot, _ in due], seeds=seeds, templates=templates,
+                report.outcomes.append(SlotOutcome(briefing.id, slot.key, "not-due",
+                                                   f"slot {slot.key} {slot.timezone} already run"))
+                continue
+            slots.append((slot, briefing.on_unchanged))
+        failed = _build_due(kb, [slot for slot, _ in slots], seeds=seeds, templates=templates,
                             out=out, jobs=jobs, progress=progress, settings=settings)
-        for slot, on_unchanged in due:
-            status, detail = "failed", failed.get(slot.briefing, "")
-            if slot.briefing not in failed:
-                try:
-                    status, detail = _deliver_slot(conn, slot, on_unchanged, out=out,
-                                                   settings=settings)
-                except Exception as exc:  # noqa: BLE001 - one briefing must not stop the others
-                    detail = _failure(exc)
-            _record(conn, slot, status, detail)
-            outcomes[slot.briefing] = SlotOutcome(slot.briefing, slot.key, status, detail)
-    return RunReport([outcomes[b] for b in kb["briefings"] if b in outcomes])
+        due = _to_send(conn, report, slots, failed, out=out)
+        try:
+            report.delivery = deliver(conn=conn, editions=[e for _, e in due], out=out,
+                                      settings=settings)
+        except Exception as exc:  # noqa: BLE001 - the set-up (login, outbox, sender) or a bug
+            why = f"not sent: {_words(exc)}"
+            report.delivery = DeliveryReport(undelivered=[
+                Undelivered(f"{e.briefing} {e.date}", "", "failed", why) for _, e in due
+            ] or [Undelivered("pending deliveries", "", "failed", why)])
+            for slot, edition in due:
+                _finish(conn, report, slot, "failed", f"{_label(edition)}: {why}")
+            return report
+        for slot, edition in due:
+            label = f"{edition.briefing} {edition.date}"
+            done = not any(u.edition == label for u in report.delivery.undelivered)
+            _finish(conn, report, slot, "done" if done else "failed",
+                    f"{_label(edition)}: {report.delivery.summary(label)}")
+    return report
+
+
+def _label(edition: Edition) -> str:
+    return f"edition {edition.number} of {edition.date}"
+
+
+def _words(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
 
 
 def _build_due(  # noqa: PLR0913
     kb: KnowledgeBase, slots: list[Slot], *, seeds: Path, templates: Path | None, out: Path,
     jobs: int | None, progress: Callable[[str, int, int], None] | None, settings: Settings,
-) -> dict[str, str]:
+) -> dict[str, Exception]:
     """Build the due editions, those of one date in one build; what failed, by briefing.
 
     When a build of several fails, each is built again on its own, so one briefing's
@@ -109,15 +145,15 @@ def _build_due(  # noqa: PLR0913
     for slot in slots:
         dates.setdefault(slot.date, []).append(slot.briefing)
 
-    def attempt(date: str, only: list[str]) -> str | None:
+    def attempt(date: str, only: list[str]) -> Exception | None:
         try:
             build(seeds=seeds, kb=kb, templates=templates, out=out, date=date, only=only,
                   jobs=jobs, progress=progress, settings=settings)
         except Exception as exc:  # noqa: BLE001 - one briefing must not stop the others
-            return _failure(exc)
+            return exc
         return None
 
-    failed: dict[str, str] = {}
+    failed: dict[str, Exception] = {}
     for date, briefings in dates.items():
         error = attempt(date, briefings)
         if error is None:
@@ -131,25 +167,46 @@ def _build_due(  # noqa: PLR0913
     return failed
 
 
-def _failure(exc: Exception) -> str:
-    return exc.message if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
+def _to_send(
+    conn: sqlite3.Connection, report: RunReport, slots: list[tuple[Slot, str]],
+    failed: dict[str, Exception], *, out: Path,
+) -> list[tuple[Slot, Edition]]:
+    """The built editions to send; the slots that failed or are unchanged are recorded."""
+    due: list[tuple[Slot, Edition]] = []
+    for slot, on_unchanged in slots:
+        error, unchanged = failed.get(slot.briefing), ""
+        if error is None:
+            try:
+                edition, unchanged = _built(slot, on_unchanged, out=out)
+            except Exception as exc:  # noqa: BLE001 - one briefing must not stop the others
+                error = exc
+        if error is not None:
+            _finish(conn, report, slot, "failed", f"not built: {_words(error)}")
+            report.not_built.append(f"{slot.briefing} (slot {slot.key}): {_words(error)}")
+        elif unchanged:
+            _finish(conn, report, slot, "unchanged", unchanged)
+        else:
+            due.append((slot, edition))
+    return due
 
 
-def _deliver_slot(
-    conn: sqlite3.Connection, slot: Slot, on_unchanged: str, *, out: Path, settings: Settings,
-) -> tuple[str, str]:
-    from briefings.deliver.ledger import deliver
+def _built(slot: Slot, on_unchanged: str, *, out: Path) -> tuple[Edition, str]:
+    """The slot's edition, as built, and why it is not to be sent ("" when it is)."""
     from briefings.editions import edition_folder, previous_edition, read_edition
 
     edition = read_edition(edition_folder(out, slot.briefing, slot.date))
     if edition is None:
-        return "failed", f"no edition was written for {slot.date}"
+        raise UserError(f"no edition was written for {slot.date}")
     earlier = previous_edition(out, slot.briefing, slot.date)
-    label = f"edition {edition.number} of {edition.date}"
     if on_unchanged == "skip" and earlier and earlier.digest == edition.digest:
-        return "unchanged", f"{label}: unchanged since {earlier.date}, not sent"
-    delivery = deliver(conn=conn, editions=[edition], settings=settings)
-    return ("done" if delivery.ok else "failed"), f"{label}: {delivery.summary()}"
+        return edition, f"{_label(edition)}: unchanged since {earlier.date}, not sent"
+    return edition, ""
+
+
+def _finish(conn: sqlite3.Connection, report: RunReport, slot: Slot, status: str,
+            detail: str) -> None:
+    _record(conn, slot, status, detail)
+    report.outcomes.append(SlotOutcome(slot.briefing, slot.key, status, detail))
 
 
 def _handled(conn: sqlite3.Connection, slot: Slot) -> bool:

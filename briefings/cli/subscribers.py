@@ -58,6 +58,8 @@ def subscribers_import(file: Path, skip_invalid: bool) -> None:
     from briefings.deliver.subscribers import import_csv
 
     report = import_csv(connect(current_settings().state), path=file, skip_invalid=skip_invalid)
+    for note in report.notes:
+        click.echo(note, err=True)
     for problem in report.problems:
         click.echo(f"skipped {problem}", err=True)
     click.echo(f"{report.added} added, {report.updated} updated, "

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, cast
 from markupsafe import escape
 
 from briefings.config import DEFAULT_FROM
-from briefings.deliver.subscribers import Subscriber, address_key, check_address
+from briefings.deliver.subscribers import Subscriber, address_key, check_address, check_text
 from briefings.editions import UNSUBSCRIBE_MARK, FigureImage, content_id, pdf_name, read_part
 from briefings.errors import UserError
 
@@ -39,6 +39,10 @@ def sender_address(text: str = DEFAULT_FROM) -> Address:
     if "\r" in text or "\n" in text:
         raise UserError("BRIEFINGS_FROM may not contain a line break")
     name, addr = email.utils.parseaddr(text)
+    try:
+        check_text(name, "the name")  # no invisible or bidi characters in a header
+    except ValueError as exc:
+        raise UserError(f"BRIEFINGS_FROM: {exc}") from None
     try:
         return Address(display_name=name, addr_spec=check_address(addr, local_domain=True))
     except ValueError:

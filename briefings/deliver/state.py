@@ -7,10 +7,12 @@ subscriber or the record of who already got which edition.
 
 Tables:
 
-- ``subscribers``: one row per address (``address_key`` is the address with its
-  domain lower-cased, so ``Ann@Example.ORG`` and ``Ann@example.org`` are one reader).
+- ``subscribers``: one row per address (``address_key`` is the address lower-cased,
+  so ``Ann@Example.ORG`` and ``ann@example.org`` are one reader; rows of databases that
+  kept the local part's case are re-keyed on open, unless two would then collide).
 - ``deliveries``: the ledger, one row per (briefing, date, subscriber), moving
-  ``pending`` → ``sending`` → ``sent`` or ``failed``, with the server's last reply.
+  ``pending`` → ``sending`` → ``sent`` or ``failed``, with the server's last reply
+  and when it was first ``queued`` (a delivery still pending days later expires).
 - ``locks``: who is sending now (pid and host), so only one ``send``/``run`` works
   at a time. A lock whose process has died (crash, SIGKILL) is taken over.
 - ``runs``: one row per briefing and schedule slot that ``briefings run`` handled
@@ -54,6 +56,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
     reply TEXT NOT NULL DEFAULT '',
     message_id TEXT NOT NULL DEFAULT '',
     updated TEXT NOT NULL,
+    queued TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (briefing, date, subscriber)
 );
 CREATE TABLE IF NOT EXISTS locks (
@@ -75,6 +78,8 @@ CREATE TABLE IF NOT EXISTS settings (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+UPDATE OR IGNORE subscribers SET address_key = lower(address_key)
+    WHERE address_key != lower(address_key);
 """
 
 
@@ -109,9 +114,23 @@ def connect(path: Path | None = None, *, out: Path | None = None) -> sqlite3.Con
         conn.execute("PRAGMA synchronous=NORMAL")  # in WAL: durable across process crashes
         conn.execute("PRAGMA foreign_keys=ON")
         conn.executescript(SCHEMA)
+        _upgrade(conn)
     except sqlite3.Error as exc:
         raise UserError(f"cannot open the state database {path}: {exc}") from None
     return conn
+
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """Bring a database made by an earlier version up to the schema."""
+    def columns() -> set[str]:
+        return {row["name"] for row in conn.execute("PRAGMA table_info(deliveries)")}
+
+    if "queued" in columns():
+        return
+    with transaction(conn):  # when a delivery was first planned: pending ones expire
+        if "queued" not in columns():
+            conn.execute("ALTER TABLE deliveries ADD COLUMN queued TEXT NOT NULL DEFAULT ''")
+            conn.execute("UPDATE deliveries SET queued = updated")
 
 
 @contextmanager

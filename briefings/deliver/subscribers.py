@@ -3,7 +3,8 @@
 An address is checked strictly (a plain ``local@domain``, no display name, no
 spaces, quotes, commas or line breaks), so no address or name can ever inject a
 header or a recipient. Two addresses are the same reader when they differ only in
-the case of the domain.
+case (``Ann@Example.org`` is ``ann@example.org``); a reader keeps the spelling first
+given.
 
 Who gets an edition (:func:`matches`): an active subscriber whose clearance is at
 least the briefing's TLP (clear < green < amber < amber+strict < red) and whose
@@ -14,6 +15,7 @@ without topics matches every subscriber).
 from __future__ import annotations
 
 import csv
+import io
 import re
 import sqlite3
 from collections.abc import Iterable
@@ -23,11 +25,14 @@ from pathlib import Path
 from briefings.deliver.state import now, transaction
 from briefings.errors import UserError
 from briefings.model import TLP_LEVELS
+from briefings.reader import ReadError, utf8_text
+from briefings.values import check_visible
 
 _LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 CSV_HEADER = ["email", "name", "topics", "tlp"]
+MAX_TEXT = 200  # a name or a topic: it goes into a mail header
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,14 +75,25 @@ def check_address(text: str, *, local_domain: bool = False) -> str:
 
 
 def address_key(address: str) -> str:
-    """The address as compared: local part as written, domain lower-cased."""
+    """The address as compared: lower-cased whole (checked addresses are ASCII)."""
+    return address.lower()
+
+
+def legacy_address_key(address: str) -> str:
+    """How addresses were compared before (local part as written): links signed then."""
     local, _, domain = address.rpartition("@")
     return f"{local}@{domain.lower()}"
 
 
 def check_text(value: str, what: str) -> str:
+    if len(value) > MAX_TEXT:
+        raise ValueError(f"{what} is at most {MAX_TEXT} characters, got {len(value):,}")
     if _CONTROL.search(value):
         raise ValueError(f"{what} may not contain a line break or control character: {value!r}")
+    try:
+        check_visible(value)
+    except ValueError as exc:
+        raise ValueError(f"{what}: {exc}") from None
     return value.strip()
 
 
@@ -126,9 +142,9 @@ def _upsert(  # noqa: PLR0913
         )
     else:
         status = "active" if resubscribe else row["status"]
-        conn.execute(
-            "UPDATE subscribers SET address = ?, name = ?, topics = ?, tlp = ?, status = ?,"
-            " updated = ? WHERE id = ?", (address, name, joined, tlp, status, stamp, row["id"]),
+        conn.execute(  # the address keeps its first spelling: links signed with it work
+            "UPDATE subscribers SET name = ?, topics = ?, tlp = ?, status = ?,"
+            " updated = ? WHERE id = ?", (name, joined, tlp, status, stamp, row["id"]),
         )
     found = conn.execute("SELECT * FROM subscribers WHERE address_key = ?", (key,)).fetchone()
     return Subscriber.from_row(found), row is None
@@ -136,35 +152,46 @@ def _upsert(  # noqa: PLR0913
 
 @dataclass
 class ImportReport:
-    """What an import did: counts, and every bad row as ``FILE:ROW: message``."""
+    """What an import did: counts, every bad row as ``FILE:LINE:COL: message``, and notes
+    on rows that name a reader of an earlier row."""
 
     added: int = 0
     updated: int = 0
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+Row = tuple[str, str, tuple[str, ...], str]
 
 
 def import_csv(conn: sqlite3.Connection, *, path: Path, skip_invalid: bool = False) -> ImportReport:
     """Import ``email,name,topics,tlp`` rows (topics separated by ``;``); idempotent.
 
-    Every bad row is reported with its row number (the header is row 1). Unless
-    ``skip_invalid``, nothing is imported when any row is bad.
+    Every bad row is reported with the file's own line and column (a quoted field
+    may span lines). Unless ``skip_invalid``, nothing is imported when any row is bad.
+    Rows whose addresses differ only in case are one reader: an identical repeat is
+    noted and counted once; a repeat that says something else is a bad row.
     """
     report = ImportReport()
-    good: list[tuple[str, str, tuple[str, ...], str]] = []
+    good: dict[str, tuple[int, Row]] = {}
     try:
-        with path.open(encoding="utf-8-sig", newline="") as stream:
-            reader = csv.reader(stream)
-            header = [h.strip().lower() for h in next(reader, [])]
-            if header != CSV_HEADER:
-                raise UserError(f"{path}:1: expected the header {','.join(CSV_HEADER)}, got "
-                                f"{','.join(header) or 'an empty file'}")
-            for number, row in enumerate(reader, start=2):
-                try:
-                    good.append(_parse_row(row))
-                except ValueError as exc:
-                    report.problems.append(f"{path}:{number}: {exc}")
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise UserError(f"cannot read {path}: {exc}") from None
+        for line, places, fields in _records(utf8_text(path.read_bytes())):
+            if line == 1:
+                header = [h.strip().lower() for h in fields]
+                if header != CSV_HEADER:
+                    raise UserError(f"{path}:1:1: expected the header {','.join(CSV_HEADER)}, "
+                                    f"got {','.join(header) or 'an empty file'}")
+                continue
+            try:
+                row = _parse_row(fields, places)
+            except _BadField as exc:
+                report.problems.append(f"{path}:{exc.line}:{exc.column}: {exc.message}")
+                continue
+            _one_reader(path, line, row, good, report)
+    except ReadError as exc:
+        raise UserError(f"{path}:{exc.line}:{exc.column}: {exc.message}") from None
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror or exc}") from None
     if report.problems and not skip_invalid:
         count = len(report.problems)
         raise UserError("\n".join([
@@ -173,24 +200,87 @@ def import_csv(conn: sqlite3.Connection, *, path: Path, skip_invalid: bool = Fal
              "(fix them, or use --skip-invalid to import the valid rows)"),
         ]))
     with transaction(conn):
-        for address, name, topics, tlp in good:
+        for _, (address, name, topics, tlp) in good.values():
             _, created = _upsert(conn, address, name, topics, tlp)
             report.added += created
             report.updated += not created
     return report
 
 
-def _parse_row(row: list[str]) -> tuple[str, str, tuple[str, ...], str]:
+def _one_reader(
+    path: Path, line: int, row: Row, good: dict[str, tuple[int, Row]], report: ImportReport,
+) -> None:
+    key = address_key(row[0])
+    if key not in good:
+        good[key] = (line, row)
+        return
+    first, earlier = good[key]
+    same = "the same address" if earlier[0] == row[0] else f"{earlier[0]}, differing only in case"
+    if earlier[1:] == row[1:]:
+        report.notes.append(f"{path}:{line}:1: {row[0]} is the reader of line {first} "
+                            f"({same}): one reader, imported once")
+    else:
+        report.problems.append(
+            f"{path}:{line}:1: {row[0]} is the reader of line {first} ({same}) with another "
+            "name, topics or TLP: keep one of the two rows"
+        )
+
+
+class _BadField(ValueError):
+    def __init__(self, message: str, place: tuple[int, int]) -> None:
+        super().__init__(message)
+        self.message, (self.line, self.column) = message, place
+
+
+def _records(text: str) -> Iterable[tuple[int, list[tuple[int, int]], list[str]]]:
+    """Each non-blank record: its first line, the (line, column) of each field, its fields."""
+    lines = list(io.StringIO(text, newline=""))  # as csv and editors count lines
+    reader = csv.reader(lines)
+    end = 0
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # a NUL byte, a field over the size limit
+            raise ReadError(str(exc), end + 1) from None
+        start, end = end + 1, reader.line_num
+        if fields:
+            yield start, _field_places("".join(lines[start - 1:end]), start), fields
+
+
+def _field_places(raw: str, line: int) -> list[tuple[int, int]]:
+    """Where each field of one raw CSV record starts (quotes respected)."""
+    places, column, quoted = [(line, 1)], 1, False
+    for char in raw:
+        column += 1
+        if char == '"':
+            quoted = not quoted
+        elif char == "," and not quoted:
+            places.append((line, column))
+        elif char == "\n":
+            line, column = line + 1, 1
+    return places
+
+
+def _parse_row(row: list[str], places: list[tuple[int, int]]) -> Row:
     if len(row) != len(CSV_HEADER):
-        raise ValueError(f"expected 4 fields (email,name,topics,tlp), got {len(row)}")
-    email, name, topics, tlp = row
-    for value in row:
-        if "\r" in value or "\n" in value:
-            raise ValueError(f"a field contains a line break: {value!r}")
-    return (
-        check_address(email), check_text(name, "a name"), parse_topics(topics.split(";")),
-        check_tlp(tlp),
+        message = f"expected 4 fields (email,name,topics,tlp), got {len(row)}"
+        raise _BadField(message, places[0])
+    checks = (
+        check_address, lambda v: check_text(v, "a name"),
+        lambda v: parse_topics(v.split(";")), check_tlp,
     )
+    parsed = []
+    for value, check, place in zip(row, checks, places, strict=True):
+        if "\r" in value or "\n" in value:
+            raise _BadField(f"a field contains a line break: {value!r}", place)
+        try:
+            parsed.append(check(value))
+        except ValueError as exc:
+            raise _BadField(str(exc), place) from None
+    address, name, topics, tlp = parsed
+    return address, name, topics, tlp
 
 
 def listing(conn: sqlite3.Connection) -> list[Subscriber]:

@@ -44,6 +44,17 @@ def verify(key: bytes, *, subscriber: int, address_key: str, token: str) -> bool
     return hmac.compare_digest(expected.encode(), token.encode("utf-8", "replace"))
 
 
+def verify_reader(key: bytes, reader: Subscriber, token: str) -> bool:
+    """Whether ``token`` is this reader's, also when it was signed before addresses were
+    compared whole in lower case (links mailed then keep working)."""
+    from briefings.deliver.subscribers import address_key, legacy_address_key
+
+    return any(
+        verify(key, subscriber=reader.id, address_key=k, token=token)
+        for k in dict.fromkeys([address_key(reader.address), legacy_address_key(reader.address)])
+    )
+
+
 def token_for(key: bytes, reader: Subscriber) -> str:
     from briefings.deliver.subscribers import address_key
 

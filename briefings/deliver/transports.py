@@ -12,14 +12,16 @@ folder (``BRIEFINGS_OUTBOX`` to change it), so delivery works on a fresh machine
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import smtplib
 import ssl
+import tempfile
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit
 
-from briefings.editions import write_file
 from briefings.errors import UserError
 
 if TYPE_CHECKING:
@@ -70,10 +72,23 @@ def transport_for(settings: Settings) -> Transport:
     return OutboxTransport(settings.outbox)
 
 
-def _failure(code: int, text: bytes | str) -> Exception:
+def _accepted(code: int) -> bool:
+    return 200 <= code < 300
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    """The server's reply on one line: its code and words (multi-line replies joined),
+    control characters shown as ``?`` (it is printed to terminals and mailed on)."""
     message = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-    reply = f"{code} {message}".strip()
-    return PermanentFailure(reply) if code >= 500 else TemporaryFailure(reply)
+    words = " ".join(f"{code} {message}".split())
+    return "".join("?" if unicodedata.category(c)[0] == "C" else c for c in words)
+
+
+def _failure(code: int, text: bytes | str) -> Exception:
+    """5xx: permanent. 4xx, and any reply that is not a verdict (a 3xx where none
+    belongs, smtplib's -1 for an unreadable reply): worth trying again."""
+    reply = _reply(code, text)
+    return PermanentFailure(reply) if 500 <= code < 600 else TemporaryFailure(reply)
 
 
 class SmtpTransport:
@@ -134,31 +149,37 @@ class SmtpTransport:
                 conn.login(self.user, self.password)
         except smtplib.SMTPAuthenticationError as exc:
             raise UserError(f"{self.shown}: login refused: {exc.smtp_code} "
-                            f"{_text(exc.smtp_error)}") from None
+                            f"{exc.smtp_error.decode('utf-8', 'replace')}") from None
         except (smtplib.SMTPException, OSError) as exc:
             raise Unreachable(f"cannot reach {self.shown}: {type(exc).__name__}: {exc}") from None
 
     def send(self, *, sender: str, recipient: str, data: bytes, name: str) -> str:  # noqa: ARG002
+        """One SMTP transaction; every reply is checked: MAIL, RCPT, DATA and the one
+        after the body. Only a 2xx after the body means the server took the message."""
         if self.connection is None:
             self.connection = self._connect()
         conn = self.connection
         try:
             code, text = conn.mail(sender)
-            if code != 250:
-                conn.rset()
-                raise _failure(code, text)
-            code, text = conn.rcpt(recipient)
-            if code not in {250, 251}:
-                conn.rset()
-                raise _failure(code, text)
-            code, text = _data(conn, data)
-        except smtplib.SMTPResponseException as exc:
-            self._reset()
-            raise _failure(exc.smtp_code, exc.smtp_error) from None
+            if _accepted(code):
+                code, text = conn.rcpt(recipient)
+            if _accepted(code):
+                code, text = _data(conn, data)
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self.close()
             raise TemporaryFailure(f"connection to {self.shown} dropped: {exc}") from None
-        return f"{code} {text.decode('utf-8', 'replace')}"
+        if not _accepted(code):
+            self._end(code)
+            raise _failure(code, text)
+        return _reply(code, text)
+
+    def _end(self, code: int) -> None:
+        """After a refusal: RSET to end the transaction, or close on 421 (the server
+        is closing) or when RSET fails; the next message opens a new connection."""
+        if code == 421:
+            self.close()
+        else:
+            self._reset()
 
     def _reset(self) -> None:
         try:
@@ -183,7 +204,9 @@ def _data(conn: smtplib.SMTP, data: bytes) -> tuple[int, bytes]:
     conn.putcmd("data")
     code, text = conn.getreply()
     if code != 354:
-        raise smtplib.SMTPDataError(code, text)
+        if code < 400:  # a verdict where 354 belongs: not an acceptance
+            return -1, b"unexpected reply to DATA: %d %s" % (code, text)
+        return code, text
     if data.startswith(b".") or b"\n." in data:
         data = re.sub(rb"(?m)^\.", b"..", data)
     # One send: a separate small write for the final dot would wait on Nagle's algorithm.
@@ -207,15 +230,20 @@ class OutboxTransport:
     def send(self, *, sender: str, recipient: str, data: bytes, name: str) -> str:  # noqa: ARG002
         target = self.folder / name
         try:
-            write_file(target, data, mode=0o600)  # a reader's message: private, as mkstemp makes it
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=f".{name}-", dir=self.folder)
         except OSError as exc:
             raise UserError(f"cannot write to the outbox {self.folder}: {exc}") from None
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            Path(temporary).replace(target)
+        except BaseException as exc:  # a stop too: no half-written file is left behind
+            Path(temporary).unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise UserError(f"cannot write to the outbox {self.folder}: {exc}") from None
+            raise
         return f"written to {target}"
 
     def close(self) -> None:
         pass
-
-
-def _text(reply: bytes | str) -> str:
-    """An SMTP reply as text (smtplib gives bytes; typeshed allows str)."""
-    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply

@@ -22,6 +22,7 @@ from briefings.editions import (
     Edition,
     edition_folder,
     editions,
+    page_links,
     pdf_name,
     previous_edition,
     read_edition,
@@ -38,6 +39,7 @@ from briefings.publish.render import (
     templates_digest,
 )
 from briefings.reader import yaml_files
+from briefings.stop import worker_signals
 
 if TYPE_CHECKING:
     from briefings.editions import FigureImage
@@ -98,10 +100,7 @@ def build(  # noqa: PLR0913
     """
     settings = settings or Settings()
     tdigest = templates_digest(templates)
-    digest = hashlib.sha256(f"{tdigest}|{__version__}".encode())
-    for path in yaml_files(seeds):
-        digest.update(f"{path.relative_to(seeds)}\0".encode() + path.read_bytes() + b"\0")
-    fingerprint = digest.hexdigest()
+    fingerprint = _fingerprint(seeds, tdigest)
     if not force and (done := _unchanged(out, fingerprint, date, only)):
         return BuildReport(skipped=done)
 
@@ -138,12 +137,14 @@ def build(  # noqa: PLR0913
             context = note_context(
                 part, as_of=date, edition=number, changes=changes, medium="web",
                 figures=drawn, since=previous[0] if previous else None,
+                links=page_links(briefing_id, date),
             )
             html = {m: render_note(env, replace(context, medium=m)) for m in ("web", "print")}
             printer.submit(briefing_id, html["print"])  # prints while the next is prepared
             since = {"date": previous[0].date, "number": previous[0].number} if previous else None
             email = render_email(part, env=env, date=date, number=number, changes=changes,
-                                 since=since, public_url=settings.public_url, figures=drawn)
+                                 since=since, public_url=settings.public_url,
+                                 figures=tuple(f for f in drawn if f.drawn))
             snapshot = json.dumps(part.to_json(), indent=1, ensure_ascii=False, sort_keys=True)
             pending.append(_Pending(
                 briefing_id, number, inputs, html["web"], html["print"], snapshot.encode(),
@@ -153,7 +154,7 @@ def build(  # noqa: PLR0913
         images: dict[str, tuple[FigureImage, ...]] = {}
 
         def draw_images() -> None:  # the email's PNGs, from the same drawings as the SVGs
-            images.update((item.briefing, tuple(f.image() for f in item.figures))
+            images.update((item.briefing, tuple(f.image() for f in item.figures if f.drawn))
                           for item in pending)
 
         pdfs = printer.results(when_free=draw_images)
@@ -200,6 +201,18 @@ def _record(out: Path, *, fingerprint: str, date: str, briefings: list[str] | No
     }})
 
 
+def _fingerprint(seeds: Path, tdigest: str) -> str:
+    """A hash of everything a full build reads: the seed files, templates and tool."""
+    digest = hashlib.sha256(f"{tdigest}|{__version__}".encode())
+    for path in yaml_files(seeds):
+        try:
+            content = path.read_bytes()
+        except OSError:  # unreadable: never "unchanged", and load() says where
+            content = os.urandom(16)
+        digest.update(f"{path.relative_to(seeds)}\0".encode() + content + b"\0")
+    return digest.hexdigest()
+
+
 def _unchanged(out: Path, fingerprint: str, date: str, only: Sequence[str]) -> list[str]:
     """The briefings of the last full build, if nothing it read has changed since."""
     record = read_record(out)
@@ -236,7 +249,7 @@ def _previous(out: Path, briefing: str, date: str) -> tuple[Edition, Slice] | No
     try:
         data = json.loads((edition.folder / SNAPSHOT).read_text(encoding="utf-8"))
         return edition, Slice.from_json(data)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None  # an unreadable snapshot: report this edition as a first
 
 
@@ -278,7 +291,7 @@ class _Printer:
         import multiprocessing
 
         fork = multiprocessing.get_context("fork")
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=fork)
+        self.pool = ProcessPoolExecutor(self.workers, mp_context=fork, initializer=worker_signals)
         for _ in range(self.workers):
             self.pool.submit(_warm_up)
 
@@ -308,8 +321,19 @@ class _Printer:
         return [future.result() for _, future in self.futures]
 
     def __exit__(self, kind: object, *_rest: object) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=kind is not None)
+        if self.pool is None:
+            return
+        if kind is None:
+            self.pool.shutdown(wait=True)
+            return
+        # A failure or a stop: end the workers now rather than wait for their PDFs
+        # (Python 3.14 has ProcessPoolExecutor.terminate_workers() for this).
+        workers = list((self.pool._processes or {}).values())  # noqa: SLF001
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.join(timeout=10)
 
 
 def _build_time(epoch: int | None) -> str:

@@ -1,13 +1,14 @@
-"""An edition's figures, drawn once: the relationship map (:mod:`~briefings.publish.figures`)
-and the charts (:mod:`~briefings.publish.charts`), which both build on ``figures``."""
+"""An edition's figures, drawn once: the relationship map
+(:mod:`~briefings.publish.relationships`), the measures chart (:mod:`~briefings.publish.charts`)
+and the timeline (:mod:`~briefings.publish.timeline`), which all build on ``figures``."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from briefings.publish import charts
-from briefings.publish.figures import relationship_map
+from briefings.publish import charts, timeline
+from briefings.publish.relationships import relationship_map
 
 if TYPE_CHECKING:
     from briefings.publish.figures import Figure
@@ -18,6 +19,6 @@ def draw_figures(part: Slice) -> tuple[Figure, ...]:
     """The figures of ``part`` that have something to show, in reading order."""
     with ThreadPoolExecutor(1) as pool:  # dot runs in its own processes meanwhile
         graph = pool.submit(relationship_map, part)
-        figures = [charts.measures_chart(part), charts.timeline_chart(part)]
+        figures = [charts.measures_chart(part), timeline.timeline_chart(part)]
         figures.insert(0, graph.result())
     return tuple(f for f in figures if f is not None)

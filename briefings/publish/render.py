@@ -39,12 +39,27 @@ _MONTHS = (
 def _markdown() -> Any:
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark", {"html": False})
+    md = MarkdownIt("commonmark", {"html": False})
+    md.add_render_rule("image", _image_as_link)
+    return md
+
+
+def _image_as_link(self: Any, tokens: list, idx: int, options: Any, env: Any) -> str:
+    """An image becomes a link to it (its alt text): no reader's client fetches anything."""
+    from markdown_it.common.utils import escapeHtml
+
+    token = tokens[idx]
+    alt = self.renderInlineAsText(token.children or [], options, env)
+    src = str(token.attrGet("src") or "")
+    in_link = sum((t.type == "link_open") - (t.type == "link_close") for t in tokens[:idx]) > 0
+    if in_link or not src.startswith(("https://", "http://")):
+        return escapeHtml(alt)
+    return f'<a href="{escapeHtml(src)}">{escapeHtml(alt or src)}</a>'
 
 
 def markdown(text: str | None) -> Markup:
-    """CommonMark to HTML; raw HTML in the text stays text."""
-    return Markup(_markdown().render(text or ""))  # noqa: S704 - html is off
+    """CommonMark to HTML; raw HTML in the text stays text, images become links."""
+    return Markup(_markdown().render(text or ""))  # noqa: S704 - html is off, no images
 
 
 def date_text(value: str) -> str:
@@ -147,6 +162,8 @@ class NoteContext:
         metadata={"help": "the figures (name, caption, description, svg, key); "
                           "None without figures and in the email (see images)"},
     )
+    links: dict[str, str] = field(default_factory=dict, metadata={
+        "help": "the web page's links, relative to it: 'pdf', 'editions', 'archive'"})
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -171,6 +188,7 @@ class EmailContext(NoteContext):
 def note_context(  # noqa: PLR0913
     part: Slice, *, as_of: str, edition: int, changes: list[str] | None, medium: str,
     figures: tuple[Figure, ...] | None = None, since: Any = None,
+    links: dict[str, str] | None = None,
 ) -> NoteContext:
     """The template context for one edition of a briefing."""
     from briefings.model import (
@@ -208,6 +226,7 @@ def note_context(  # noqa: PLR0913
         created=date.fromisoformat(as_of).isoformat() + "T00:00:00Z",
         figures=figures,
         since=since,
+        links=links or {},
     )
 
 
