@@ -75,8 +75,10 @@ def _check_date(value: str) -> str:
     match = _DATE.match(value)
     if not match:
         raise ValueError(f"expected a date as YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}")
-    year, month, day = (int(part) if part else None for part in match.groups())
-    if not FIRST_YEAR <= year <= LAST_YEAR:  # type: ignore[operator]
+    year_text, month_text, day_text = match.groups()  # the year is always there
+    year = int(year_text)
+    month, day = (int(part) if part else None for part in (month_text, day_text))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
         gone = "year 0000 does not exist; " if year == 0 else ""
         raise ValueError(
             f"{gone}year {year:04d} in {value!r} is out of range: dates run from {FIRST_YEAR} "
@@ -84,9 +86,8 @@ def _check_date(value: str) -> str:
         )
     if month is not None and not 1 <= month <= 12:
         raise ValueError(f"month {month} does not exist in {value!r}")
-    if day is not None and year is not None and month is not None and (
-        not 1 <= day <= calendar.monthrange(year, month)[1]
-    ):
+    last_day = calendar.monthrange(year, month)[1] if month is not None else 31
+    if day is not None and not 1 <= day <= last_day:
         raise ValueError(f"day {day} does not exist in {value!r}")
     return value
 

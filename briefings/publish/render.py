@@ -25,6 +25,8 @@ from briefings import __version__
 from briefings.config import template_dirs, template_env
 
 if TYPE_CHECKING:
+    from markdown_it.token import Token
+
     from briefings.model import Briefing, Motive, Section
     from briefings.publish.figures import Figure
     from briefings.publish.scope import Slice
@@ -44,7 +46,7 @@ def _markdown() -> Any:
     return md
 
 
-def _image_as_link(self: Any, tokens: list, idx: int, options: Any, env: Any) -> str:
+def _image_as_link(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
     """An image becomes a link to it (its alt text): no reader's client fetches anything."""
     from markdown_it.common.utils import escapeHtml
 

@@ -60,11 +60,11 @@ def timeline_chart(part: Slice) -> Figure | None:
     lo, hi = lo - pad, hi + pad
     with mpl.rc_context(rc_settings()):
         fig = Canvas(figsize=(WIDTH, 1.0), dpi=96)
-        FigureCanvasAgg(fig)
+        canvas = FigureCanvasAgg(fig)
         mark_tlp(fig, part)
         ax = fig.add_axes((0.02, 0.3, 0.96, 0.65))
         ax.set_xlim(lo, hi)
-        renderer = fig.canvas.get_renderer()
+        renderer = canvas.get_renderer()
         per_pixel = (hi - lo) / ax.get_window_extent(renderer).width
         lanes: list[list[tuple[float, float]]] = []
         placed = []
