@@ -48,9 +48,8 @@ def run(work: Path, jobs: int) -> tuple[float, float]:
         cwd=ROOT, env=env, check=True, capture_output=True, text=True,
     )
     seconds, used = time.perf_counter() - start, cpu() - used
-    done = result.stdout.splitlines()[-1]
-    if not done.startswith("3 done"):
-        raise SystemExit(f"expected every seed briefing to be due and done, got: {done}")
+    if not any(line.startswith("3 done") for line in result.stdout.splitlines()):
+        raise SystemExit(f"expected every seed briefing to be due and done:\n{result.stdout}")
     return seconds, used
 
 
