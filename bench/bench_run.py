@@ -6,6 +6,12 @@ database each time, with the sample readers imported (messages go to an outbox
 folder), with --jobs 1 and --jobs 2. The knowledge base is loaded once and the due
 editions are built together, so with two cores --jobs 2 should take clearly less
 than --jobs 1 (target: ratio < 0.8x). Each figure is the median of a few runs.
+
+Then, in this process, the shape of the work: the three editions built as `run`
+used to build them (one build per due briefing, each loading the knowledge base and
+starting its own PDF workers) against one build of all three with the knowledge base
+loaded once, alternated, the fastest of a few of each (least disturbed by a busy
+machine).
 """
 
 from __future__ import annotations
@@ -30,6 +36,46 @@ def cpu() -> float:
     """CPU seconds (user + system) of every child process that has ended so far."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def cpu_all() -> float:
+    """CPU seconds of this process and of its children that have ended (PDF workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime + cpu()
+
+
+def shapes() -> None:
+    sys.path.insert(0, str(ROOT))
+    from briefings.publish.build import build
+    from briefings.publish.load import load
+
+    briefings = list(load(SEEDS)["briefings"])
+    date = NOW[:10]
+
+    def once(*, together: bool, jobs: int) -> tuple[float, float]:
+        with tempfile.TemporaryDirectory() as temp:
+            out = Path(temp)
+            start, used = time.perf_counter(), cpu_all()
+            if together:
+                build(seeds=SEEDS, kb=load(SEEDS), templates=None, out=out, date=date,
+                      only=briefings, jobs=jobs)
+            else:
+                for briefing in briefings:
+                    build(seeds=SEEDS, templates=None, out=out, date=date, only=[briefing],
+                          jobs=jobs)
+            return time.perf_counter() - start, cpu_all() - used
+
+    print("building the due editions, fastest of "
+          f"{RUNS}: one build per briefing (before) vs one build (now)")
+    for jobs in (1, 2):
+        runs: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
+        for _ in range(RUNS):
+            for together in (False, True):
+                runs[together].append(once(together=together, jobs=jobs))
+        (before, before_cpu), (now, now_cpu) = (
+            (min(w for w, _ in runs[t]), min(c for _, c in runs[t])) for t in (False, True))
+        print(f"  --jobs {jobs}: {before:5.2f} s -> {now:5.2f} s wall ({now / before:.2f}x), "
+              f"{before_cpu:5.2f} s -> {now_cpu:5.2f} s CPU")
 
 
 def run(work: Path, jobs: int) -> tuple[float, float]:
@@ -67,6 +113,7 @@ def main() -> None:
         print(f"  --jobs {jobs} : {wall[jobs]:6.2f} s wall, {used:6.2f} s CPU "
               f"(CPU / wall {used / wall[jobs]:.2f})")
     print(f"  ratio --jobs 2 / --jobs 1: {wall[2] / wall[1]:.2f}x (< 0.8x)")
+    shapes()
 
 
 if __name__ == "__main__":
