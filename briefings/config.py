@@ -13,6 +13,8 @@ builds settings itself (a test, a script) gets the documented defaults.
 | ``BRIEFINGS_SECRET`` | ``secret`` | unset: one generated and kept in the state database |
 | ``BRIEFINGS_PUBLIC_URL`` | ``public_url`` | unset: no web links, no unsubscribe URL |
 | ``BRIEFINGS_ALERT_TO`` | ``alert_to`` | unset: nobody is alerted |
+| ``BRIEFINGS_PUBLIC_TLP`` | ``public_tlp`` | ``clear``: only TLP:CLEAR editions are public |
+| ``BRIEFINGS_ORG_DOMAINS`` | ``org_domains`` | unset: nobody gets TLP:AMBER+STRICT |
 | ``SOURCE_DATE_EPOCH`` | ``source_date_epoch`` | unset: the build time is now |
 """
 
@@ -46,6 +48,13 @@ class Settings:
     public_url: str | None = None
     alert_to: str | None = None
     source_date_epoch: int | None = None
+    public_tlp: str = "clear"  # the most restricted TLP the public site holds: clear or green
+    org_domains: tuple[str, ...] = ()  # the desk's own email domains (TLP:AMBER+STRICT)
+
+    @property
+    def public_levels(self) -> tuple[str, ...]:
+        """The TLP levels the public site may hold: CLEAR, or CLEAR and GREEN."""
+        return ("clear", "green") if self.public_tlp == "green" else ("clear",)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -62,7 +71,14 @@ class Settings:
             raise UserError(
                 f"SOURCE_DATE_EPOCH must be whole seconds since 1970, got {epoch!r}"
             ) from None
+        public_tlp = (get("BRIEFINGS_PUBLIC_TLP") or "clear").strip().lower()
+        if public_tlp not in {"clear", "green"}:
+            raise UserError(f"BRIEFINGS_PUBLIC_TLP must be clear or green, got {public_tlp!r}: "
+                            "AMBER, AMBER+STRICT and RED editions are never public")
+        domains = (get("BRIEFINGS_ORG_DOMAINS") or "").split(",")
         return cls(
+            public_tlp=public_tlp,
+            org_domains=tuple(d.strip().lstrip("@").lower() for d in domains if d.strip()),
             smtp_url=get("BRIEFINGS_SMTP_URL"),
             outbox=Path(get("BRIEFINGS_OUTBOX") or DEFAULT_OUTBOX),
             sender=get("BRIEFINGS_FROM") or DEFAULT_FROM,

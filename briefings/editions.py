@@ -3,7 +3,7 @@ between the wings: publish writes an edition folder and its manifest, deliver
 reads them and never re-derives anything.
 
 ```
-OUT/index.html                         the archive: every edition
+OUT/index.html                         the desk's archive: every edition (private)
 OUT/<briefing>/<date>/index.html       the web edition
 OUT/<briefing>/<date>/<id>-<date>.pdf  the PDF
 OUT/<briefing>/<date>/figure-*.png     the figures as PNG, for the email
@@ -11,6 +11,9 @@ OUT/<briefing>/<date>/email.html       the email's HTML part, CSS inlined (forma
 OUT/<briefing>/<date>/email.txt        the email's plain-text part (format 1)
 OUT/<briefing>/<date>/snapshot.json    the slice it was built from
 OUT/<briefing>/<date>/manifest.json    edition number, inputs hash, files, ...
+OUT/<briefing>/<date>/correction-<n>/  a correction: the same files, the original kept
+OUT/<briefing>/<date>/withdrawn.json   why and when the edition was withdrawn, if it was
+OUT/public/                            the publishable site (written by the archive)
 ```
 
 The manifest (``format`` 1) records the briefing, edition number, date, TLP,
@@ -21,7 +24,8 @@ unsubscribe link goes. A manifest without ``format`` is format 0 (before the
 email was rendered at build time): no email parts, topics in ``snapshot.json``.
 
 An edition is written to a temporary folder beside its place and moved in whole;
-nothing is ever written outside ``OUT``.
+nothing is ever written outside ``OUT``. Once an edition has been delivered its files
+never change: a correction is a new folder beside them, a withdrawal a new file.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +52,9 @@ EMAIL_TEXT = "email.txt"
 UNSUBSCRIBE_MARK = "https://unsubscribe.invalid/briefings-unsubscribe-link"
 RECORD = ".last-build.json"
 SNAPSHOT = "snapshot.json"
+WITHDRAWN = "withdrawn.json"
+PUBLIC = "public"  # OUT/public: the publishable site
+_CORRECTION = re.compile(r"^correction-([1-9][0-9]*)$")
 _SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 
 
@@ -73,6 +80,9 @@ class Edition:
     summary: str = ""  # the BLUF, as written (Markdown)
     email: dict[str, str] | None = None  # {"html": file, "text": file}; None before format 1
     sha256: dict[str, str] | None = None  # file name -> SHA-256 hex; None before format 1
+    red_readers: tuple[str, ...] = ()  # the only readers a TLP:RED edition may go to
+    correction: dict[str, Any] | None = None  # {"number", "why", "corrected", "original"}
+    withdrawn: dict[str, Any] | None = None  # {"why", "when"}
 
     @property
     def html(self) -> Path:
@@ -80,60 +90,36 @@ class Edition:
 
     @property
     def pdf(self) -> Path:
-        return self.folder / pdf_name(self.briefing, self.date)
-
-
-@dataclass(frozen=True)
-class FigureImage:
-    """A figure's PNG and its words: kept in the edition's folder, attached to its email."""
-
-    name: str
-    caption: str
-    description: str
-    key: tuple[str, ...]
-    png: bytes = field(repr=False)
+        return self.folder / pdf_name(self.briefing, self.date, self.correction_number)
 
     @property
-    def filename(self) -> str:
-        return f"figure-{self.name}.png"
+    def correction_number(self) -> int:
+        """0 for the edition as first issued, n for its n-th correction."""
+        return int(self.correction["number"]) if self.correction else 0
 
     @property
-    def size(self) -> tuple[int, int]:
-        """Pixels; twice the display size, for sharp images on dense screens."""
-        return int.from_bytes(self.png[16:20], "big"), int.from_bytes(self.png[20:24], "big")
-
-    def record(self) -> dict[str, object]:
-        """Its entry in the edition's manifest (the PNG is a file beside it)."""
-        return {"name": self.name, "file": self.filename, "caption": self.caption,
-                "description": self.description, "key": list(self.key)}
-
-    @classmethod
-    def read(cls, record: dict[str, object], folder: Path) -> FigureImage:
-        """The image a manifest ``record`` names, its PNG read from ``folder``."""
-        png = (folder / str(record["file"])).read_bytes()
-        key = record.get("key")
-        return cls(str(record["name"]), str(record["caption"]), str(record["description"]),
-                   tuple(map(str, key)) if isinstance(key, list) else (), png)
+    def path(self) -> str:
+        """The edition's folder relative to ``OUT`` (and to ``OUT/public``), with a slash."""
+        tail = f"correction-{self.correction_number}/" if self.correction else ""
+        return f"{self.briefing}/{self.date}/{tail}"
 
 
-def content_id(name: str, edition_id: str) -> str:
-    """``figure-NAME.EDITION@briefings.invalid``: unique per figure and edition (RFC 2392)."""
-    safe = re.sub(r"[^A-Za-z0-9.-]", "-", edition_id)
-    return f"figure-{name}.{safe}@briefings.invalid"
+def pdf_name(briefing: str, date: str, correction: int = 0) -> str:
+    tail = f"-correction-{correction}" if correction else ""
+    return f"{briefing}-{date}{tail}.pdf"
 
 
-def pdf_name(briefing: str, date: str) -> str:
-    return f"{briefing}-{date}.pdf"
-
-
-def page_links(briefing: str, date: str) -> dict[str, str]:
+def page_links(briefing: str, date: str, correction: int = 0) -> dict[str, str]:
     """Where an edition's web page links to, relative to the page: its PDF, the
-    briefing's editions and the whole archive."""
-    return {"pdf": pdf_name(briefing, date), "editions": "../index.html",
-            "archive": "../../index.html"}
+    briefing's editions and the whole archive (a correction is one folder deeper)."""
+    up = "../" if correction else ""
+    return {"pdf": pdf_name(briefing, date, correction), "editions": f"{up}../index.html",
+            "archive": f"{up}../../index.html"}
 
 
 def edition_folder(out: Path, briefing: str, date: str) -> Path:
+    if briefing == PUBLIC:
+        raise UserError(f"the briefing id {PUBLIC!r} is reserved: {out / PUBLIC} is the site")
     for part in (briefing, date):
         if not _SAFE_NAME.match(part):
             raise UserError(f"refusing to write outside {out}: unsafe name {part!r}")
@@ -153,9 +139,61 @@ def read_edition(folder: Path) -> Edition | None:
             figures=tuple(data.get("figures") or ()), format=int(data.get("format", 0)),
             topics=tuple(data["topics"] if "topics" in data else _snapshot_topics(folder)),
             summary=data.get("summary", ""), email=data.get("email"), sha256=data.get("sha256"),
+            red_readers=tuple(data.get("red_readers") or ()), correction=data.get("correction"),
+            withdrawn=_withdrawal(folder.parent if data.get("correction") else folder),
         )
     except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None
+
+
+def _withdrawal(folder: Path) -> dict[str, Any] | None:
+    try:
+        record = json.loads((folder / WITHDRAWN).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def corrections(folder: Path) -> list[Edition]:
+    """The corrections of the edition in ``folder``, first to last."""
+    if not folder.is_dir():
+        return []
+    numbered = sorted(
+        (int(match.group(1)), child) for child in folder.iterdir()
+        if child.is_dir() and (match := _CORRECTION.match(child.name))
+    )
+    return [e for _, child in numbered if (e := read_edition(child))]
+
+
+def current_edition(folder: Path) -> Edition | None:
+    """The edition in ``folder`` as readers should now see it: its latest correction,
+    or the edition as first issued."""
+    original = read_edition(folder)
+    if original is None:
+        return None
+    later = corrections(folder)
+    return later[-1] if later else original
+
+
+def editions(out: Path, briefing: str | None = None, *, as_issued: bool = False) -> list[Edition]:
+    """Every edition in ``out`` (of one briefing, if given), oldest first.
+
+    Each date gives its current version (its latest correction, if any), or with
+    ``as_issued`` the edition as first issued. ``OUT/public`` holds no editions.
+    """
+    found: list[Edition] = []
+    if not out.is_dir():
+        return found
+    folders = [out / briefing] if briefing else sorted(
+        p for p in out.iterdir() if p.is_dir() and p.name != PUBLIC and p.name[0] != "."
+    )
+    read = read_edition if as_issued else current_edition
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        dated = (d for d in sorted(folder.iterdir()) if d.is_dir() and not d.name.startswith("."))
+        found.extend(e for d in dated if (e := read(d)))
+    return sorted(found, key=lambda e: (e.briefing, e.date))
 
 
 def _snapshot_topics(folder: Path) -> list[str]:
@@ -176,20 +214,6 @@ def read_part(edition: Edition, name: str) -> bytes:
     return data
 
 
-def editions(out: Path, briefing: str | None = None) -> list[Edition]:
-    """Every edition in ``out`` (of one briefing, if given), oldest first."""
-    found: list[Edition] = []
-    if not out.is_dir():
-        return found
-    folders = [out / briefing] if briefing else sorted(p for p in out.iterdir() if p.is_dir())
-    for folder in folders:
-        if not folder.is_dir():
-            continue
-        dated = (d for d in sorted(folder.iterdir()) if d.is_dir() and not d.name.startswith("."))
-        found.extend(e for d in dated if (e := read_edition(d)))
-    return sorted(found, key=lambda e: (e.briefing, e.date))
-
-
 def previous_edition(out: Path, briefing: str, date: str) -> Edition | None:
     """The latest edition of ``briefing`` dated before ``date``, if any."""
     earlier = [e for e in editions(out, briefing) if e.date < date]
@@ -197,11 +221,20 @@ def previous_edition(out: Path, briefing: str, date: str) -> Edition | None:
 
 
 @deferred()  # a stop waits until the edition is in place (or cleaned away)
-def write_edition(
-    out: Path, *, briefing: str, date: str, files: dict[str, bytes], manifest: dict[str, Any]
+def write_edition(  # noqa: PLR0913
+    out: Path, *, briefing: str, date: str, files: dict[str, bytes], manifest: dict[str, Any],
+    correction: int = 0,
 ) -> Edition:
-    """Write an edition's files and manifest into place, all or nothing."""
+    """Write an edition's files and manifest into place, all or nothing.
+
+    With ``correction`` n, the files go to the new folder ``correction-<n>`` inside
+    the edition's, which is never replaced.
+    """
     final = edition_folder(out, briefing, date)
+    if correction:
+        final /= f"correction-{correction}"
+        if final.exists():
+            raise UserError(f"{final} exists already: a correction is never replaced")
     unsafe = [name for name in files if not _SAFE_NAME.match(name)]
     if unsafe:
         raise UserError(f"refusing to write unsafe file names {unsafe}")
@@ -226,6 +259,11 @@ def write_edition(
     edition = read_edition(final)
     assert edition is not None
     return edition
+
+
+def replace_folder(temporary: Path, final: Path) -> None:
+    """Put the folder ``temporary`` in the place of ``final`` (replacing it, if any)."""
+    _swap_in(temporary, final)
 
 
 def _swap_in(temporary: Path, final: Path) -> None:

@@ -146,6 +146,7 @@ Country = Annotated[str, AfterValidator(_check_country)]
 Currency = Annotated[str, AfterValidator(_check_currency)]
 Cron = Annotated[str, AfterValidator(check_cron)]
 TimeZone = Annotated[str, AfterValidator(_check_timezone)]
+Address = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]  # an email
 Likelihood = Literal[
     "remote-chance", "highly-unlikely", "unlikely", "realistic-possibility",
     "likely", "highly-likely", "almost-certain",
@@ -292,6 +293,8 @@ class Briefing(Item):
     timezone: TimeZone = "UTC"
     sections: Annotated[list[Section], AfterValidator(check_once)] = list(SECTIONS)
     on_unchanged: Literal["send", "skip"] = "send"
+    red_readers: list[Address] = Field(
+        [], description="for TLP:RED: the addresses of the only readers it may go to")
 
 
 COLLECTIONS: dict[str, type[Item]] = {

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from bs4 import BeautifulSoup
 
 from briefings.config import Settings
@@ -58,12 +59,12 @@ def test_archive_pages_list_editions_newest_first_and_every_link_resolves(
     assert checked >= 12
 
 
-def test_feed_lists_public_editions_only(tmp_path, sample_copy, monkeypatch):
+def test_feed_lists_public_editions_only(tmp_path, sample_copy):
     add_restricted_briefing(sample_copy)
     out = tmp_path / "out"
     build(seeds=sample_copy, templates=None, out=out, date="2024-04-01", jobs=1, figures=False,
-          settings=Settings(public_url="https://briefings.example.org/"))
-    feed = ET.fromstring((out / "feed.xml").read_bytes())  # noqa: S314 - our own output
+          settings=Settings(public_url="https://briefings.example.org/", public_tlp="green"))
+    feed = ET.fromstring((out / "public" / "feed.xml").read_bytes())  # noqa: S314 - ours
     assert feed.tag == f"{ATOM}feed"
     entries = feed.findall(f"{ATOM}entry")
     assert [e.findtext(f"{ATOM}id") for e in entries] == ["urn:briefings:river-dispute:2024-04-01"]
@@ -73,4 +74,60 @@ def test_feed_lists_public_editions_only(tmp_path, sample_copy, monkeypatch):
     assert entry.find(f"{ATOM}link").get("href") == (
         "https://briefings.example.org/river-dispute/2024-04-01/index.html")
     assert "Edition 1" in entry.findtext(f"{ATOM}summary")
-    assert "Restricted" not in (out / "feed.xml").read_text()
+    assert "Restricted" not in (out / "public" / "feed.xml").read_text()
+
+
+def _every_tlp(seeds: Path) -> None:
+    path = seeds / "knowledge.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "".join(
+        f"  - id: note-{tlp.replace('+', '-')}\n    title: Note marked {tlp}\n    bluf: B\n"
+        f"    tlp: {tlp}\n    actors: [highland]\n"
+        for tlp in ("clear", "amber", "amber+strict", "red")
+    ), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("setting", "public"), [
+    ("", {"note-clear"}),
+    ("green", {"note-clear", "river-dispute"}),
+])
+def test_the_public_site_holds_only_what_may_be_public(
+    tmp_path, sample_copy, setting, public,
+):
+    _every_tlp(sample_copy)
+    out = tmp_path / "out"
+    build(seeds=sample_copy, templates=None, out=out, date="2024-04-01", jobs=2,
+          figures=False, settings=Settings(public_tlp=setting or "clear"))
+    site = out / "public"
+    names = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
+    expected = {"index.html", "feed.xml"} | {
+        f"{b}/{name}" for b in public
+        for name in ("index.html", "2024-04-01/index.html", f"2024-04-01/{b}-2024-04-01.pdf")
+    }
+    assert names == expected, "no snapshot, manifest, figure, record or restricted edition"
+    text = " ".join(p.read_text() for p in site.rglob("*.html")) + (site / "feed.xml").read_text()
+    for hidden in {"river-dispute", "note-clear", "note-amber", "note-amber-strict",
+                   "note-red"} - public:
+        assert hidden not in text
+    assert "Note marked amber" not in text, "not even a restricted title"
+    index = BeautifulSoup((site / "index.html").read_text(), "html.parser")
+    for href in (a["href"] for a in index.select("a[href]")):
+        assert (site / href).resolve().is_relative_to(site.resolve())
+        assert (site / href).is_file(), href
+    private = BeautifulSoup((out / "index.html").read_text(), "html.parser")
+    assert private.select_one("#briefing-note-red .tlp").get_text() == "TLP:RED"
+
+
+def test_a_public_setting_made_stricter_takes_green_off_the_site(tmp_path, sample_copy):
+    out = tmp_path / "out"
+    build(seeds=sample_copy, templates=None, out=out, date="2024-04-01", jobs=1, figures=False,
+          settings=Settings(public_tlp="green"))
+    page = out / "public" / "river-dispute" / "2024-04-01" / "index.html"
+    assert page.is_file()
+    report = build(seeds=sample_copy, templates=None, out=out, date="2024-04-01", jobs=1,
+                   figures=False, settings=Settings(public_tlp="clear"))
+    assert report.built == [], "nothing to rebuild"
+    assert not page.exists()
+    assert "river-dispute" not in (out / "public" / "index.html").read_text()
+    assert not (out / "feed.xml").exists(), "the feed lives in public/ only"
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".last-build.json", "index.html", "public", "river-dispute"], "no temporary left"

@@ -16,7 +16,7 @@ import pytest
 from bs4 import BeautifulSoup
 from PIL import Image
 
-from briefings.editions import FigureImage, content_id
+from briefings.figure_image import FigureImage, content_id
 from briefings.publish.build import build
 from briefings.publish.charts import span
 from briefings.publish.drawing import draw_figures

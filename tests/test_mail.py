@@ -16,10 +16,12 @@ import pytest
 from bs4 import BeautifulSoup
 from mail_helpers import DATE, PUBLIC
 
+from briefings.config import Settings
 from briefings.deliver.mail import compose, message_bytes, message_for, sender_address
 from briefings.deliver.subscribers import Subscriber
 from briefings.editions import MANIFEST, editions, read_edition
 from briefings.errors import UserError
+from briefings.publish.build import build
 
 pytest_plugins = ["mail_fixtures"]
 
@@ -42,6 +44,36 @@ def _parse(message: EmailMessage) -> EmailMessage:
 def letter(built):
     sender = sender_address("Policy Desk <desk@example.org>")
     return compose(_edition(built), sender=sender, public_url=PUBLIC + "/")
+
+
+def _web_links(edition) -> tuple[list[str], str]:
+    """The web links (not unsubscribe) in an edition's email, and its plain text."""
+    message = _parse(message_for(compose(edition, public_url=PUBLIC), _reader(),
+                                 unsubscribe_path="/unsubscribe/7/tok"))
+    html = BeautifulSoup(message.get_body(("html",)).get_content(), "html.parser")
+    text = message.get_body(("plain",)).get_content()
+    return [a["href"] for a in html.find_all("a") if "/unsubscribe/" not in a["href"]], text
+
+
+@pytest.mark.parametrize(("briefing", "linked"), [
+    ("basin-watch", True),  # TLP:CLEAR
+    ("river-dispute", True),  # TLP:GREEN, admitted (public_tlp="green")
+    ("basin-power", False),  # TLP:AMBER: never on the web
+])
+def test_the_email_links_to_the_web_only_when_the_edition_is_public(built, briefing, linked):
+    web, text = _web_links(_edition(built, briefing))
+    assert (web == [f"{PUBLIC}/{briefing}/{DATE}/index.html"]) is linked
+    assert ("Read the full note on the web" in text) is linked
+    assert (f"{PUBLIC}/{briefing}/" in text) is linked
+
+
+def test_a_green_email_has_no_web_link_unless_green_is_admitted(sample_copy, tmp_path):
+    out = tmp_path / "out"
+    build(seeds=sample_copy, templates=None, out=out, date=DATE, jobs=1, figures=False,
+          settings=Settings(public_url=PUBLIC))  # the public site: TLP:CLEAR only
+    web, text = _web_links(_edition(out))
+    assert web == []
+    assert "Read the full note on the web" not in text
 
 
 def test_every_header_is_there(letter):

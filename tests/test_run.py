@@ -207,6 +207,58 @@ def test_two_runs_at_once_one_works_the_other_exits(setting, sample_copy):
     assert "river-dispute: done" in after.stdout
 
 
+def test_a_slot_retried_after_the_knowledge_base_changed_keeps_the_edition_as_sent(
+    setting, sample_copy,
+):
+    out = setting / "out"
+    first = run_at(sample_copy, out, "2024-04-03T09:00:00+00:00")
+    assert [o.status for o in first.outcomes] == ["done"]
+    folder = out / "river-dispute" / "2024-04-01"
+    sent = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    conn = connect(Settings.from_env().state)
+    conn.execute("UPDATE runs SET status = 'failed'")  # as if a reader were still pending
+    add(conn, address="later@example.org", topics=["water"], tlp="green")
+    conn.close()
+    path = sample_copy / "knowledge.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("rate_percent: 15",
+                                                             "rate_percent: 25"))
+    again = run_at(sample_copy, out, "2024-04-03T10:00:00+00:00")
+    [outcome] = again.outcomes
+    assert outcome.status == "done", outcome.detail
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == sent
+    assert not (folder / "correction-1").exists(), "run never corrects by itself"
+    messages = outbox(setting)
+    assert len(messages) == 2
+    late = [m for m in messages if m.name.endswith("-2.eml")]
+    assert len(late) == 1
+    text = email.message_from_bytes(late[0].read_bytes(), policy=email.policy.default)
+    assert "Correction" not in text["Subject"]
+
+
+def test_the_next_run_mails_a_correction_to_the_readers_of_the_original(setting, sample_copy):
+    from briefings.publish.build import build
+
+    out = setting / "out"
+    run_at(sample_copy, out, "2024-04-03T09:00:00+00:00")
+    path = sample_copy / "knowledge.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("rate_percent: 15",
+                                                             "rate_percent: 25"))
+    build(seeds=sample_copy, templates=None, out=out, date="2024-04-01", jobs=1,
+          correct="The rate is 25%.", now=datetime(2024, 4, 3, 10, tzinfo=UTC),
+          settings=Settings.from_env())
+    report = run_at(sample_copy, out, "2024-04-03T11:00:00+00:00")
+    assert [(o.briefing, o.status) for o in report.outcomes] == [
+        ("river-dispute", "not-due"), ("notices", "done")]
+    assert report.ok
+    [original, correction] = [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        for p in outbox(setting)]
+    assert "Correction" in correction["Subject"]
+    assert correction["To"] == original["To"]
+    assert correction["Message-ID"] != original["Message-ID"]
+    again = run_at(sample_copy, out, "2024-04-03T12:00:00+00:00")
+    assert [o.briefing for o in again.outcomes] == ["river-dispute"]
+    assert len(outbox(setting)) == 2
 def test_a_pending_delivery_is_retried_by_later_runs_also_for_an_earlier_edition(
     setting, sample_copy, monkeypatch,
 ):

@@ -6,8 +6,10 @@ import email
 import email.policy
 import http.client
 import re
+import shutil
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -26,14 +28,12 @@ from briefings.editions import editions
 pytest_plugins = ["mail_fixtures"]
 
 
-@pytest.fixture
-def server(state, built):
-    """uvicorn serving ``built`` on 127.0.0.1 in a thread; yields its base URL."""
+@contextmanager
+def _serving(app):
+    """uvicorn serving ``app`` on 127.0.0.1 in a thread; yields its base URL."""
     port = free_port()
-    config = uvicorn.Config(
-        create_app(out=built, state=state), host="127.0.0.1", port=port, log_level="warning",
-        lifespan="off",
-    )
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                            lifespan="off")
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
@@ -47,6 +47,13 @@ def server(state, built):
     finally:
         running.should_exit = True
         thread.join(timeout=30)
+
+
+@pytest.fixture
+def server(state, built):
+    """``briefings serve`` of ``built`` over real HTTP; yields its base URL."""
+    with _serving(create_app(out=built, state=state)) as base:
+        yield base
 
 
 def _status(address: str) -> str:
@@ -115,23 +122,76 @@ def test_a_forged_or_altered_token_is_refused_and_changes_nothing(server, built,
     assert [s.status for s in listing(connect())] == ["active", "active"]
 
 
-def test_the_archive_is_served_read_only_and_nothing_outside_it(server, state):
+def _raw_get(server: str, path: str) -> tuple[int, bytes]:
+    """GET ``path`` exactly as written (no client-side normalisation of ``..``)."""
+    host, port = server.removeprefix("http://").split(":")
+    raw = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        raw.request("GET", path)
+        answer = raw.getresponse()
+        return answer.status, answer.read()
+    finally:
+        raw.close()
+
+
+def test_the_public_site_is_served_read_only_and_nothing_else(server, state, built):
     assert httpx.get(f"{server}/").status_code == 200
-    page = httpx.get(f"{server}/river-dispute/{DATE}/index.html")
+    assert "Basin watch" in httpx.get(f"{server}/").text
+    page = httpx.get(f"{server}/basin-watch/{DATE}/index.html")  # TLP:CLEAR
     assert page.status_code == 200
-    assert "The Lower Basin water dispute" in page.text
-    pdf = httpx.get(f"{server}/river-dispute/{DATE}/river-dispute-{DATE}.pdf")
+    assert "Basin watch" in page.text
+    pdf = httpx.get(f"{server}/basin-watch/{DATE}/basin-watch-{DATE}.pdf")
     assert pdf.content.startswith(b"%PDF")
+    assert httpx.get(f"{server}/feed.xml").status_code == 200
     assert httpx.post(f"{server}/index.html").status_code == 405
     assert httpx.put(f"{server}/new.html", content=b"x").status_code == 405
-    host, port = server.removeprefix("http://").split(":")
-    for path in ("/../" + state.name, "/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2fetc%2fpasswd"):
-        raw = http.client.HTTPConnection(host, int(port), timeout=30)
-        try:
-            raw.request("GET", path)
-            answer = raw.getresponse()
-            body = answer.read()
-        finally:
-            raw.close()
-        assert answer.status == 404, path
+    green = httpx.get(f"{server}/river-dispute/{DATE}/index.html")  # admitted: an intranet
+    assert green.status_code == 200
+    private = [
+        f"/river-dispute/{DATE}/snapshot.json",
+        f"/river-dispute/{DATE}/email.html",
+        f"/basin-power/{DATE}/index.html",  # TLP:AMBER
+        f"/basin-power/{DATE}/basin-power-{DATE}.pdf",
+        f"/basin-watch/{DATE}/snapshot.json",
+        f"/basin-watch/{DATE}/manifest.json",
+        "/.last-build.json",
+        "/public/index.html",
+        "/../" + state.name,
+        "/../.last-build.json",
+        f"/../basin-power/{DATE}/index.html",
+        f"/%2e%2e/basin-power/{DATE}/index.html",
+        f"/..%2fbasin-power%2f{DATE}%2fsnapshot.json",
+        f"/%2e%2e%2fbasin-watch%2f{DATE}%2fmanifest.json",
+        "/..%5c.last-build.json",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/..%2f..%2fetc%2fpasswd",
+    ]
+    for path in private:
+        status, body = _raw_get(server, path)
+        assert status == 404, path
         assert b"root:" not in body
+        assert b"Power sales" not in body
+    assert (built / "basin-power" / DATE / "index.html").is_file(), "they do exist, privately"
+    listed = httpx.get(f"{server}/").text + httpx.get(f"{server}/feed.xml").text
+    assert "Power sales" not in listed
+    assert "basin-power" not in listed
+
+
+def test_symlinks_and_dot_files_in_the_public_site_are_not_served(state, built, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(built, out)
+    site = out / "public"
+    (site / "secret.json").symlink_to(out / "basin-power" / DATE / "snapshot.json")
+    (site / "private").symlink_to(out / "basin-power", target_is_directory=True)
+    (site / "hidden").mkdir()
+    (site / "hidden" / ".env").write_text("SECRET=1")
+    (site / ".git").mkdir()
+    (site / ".git" / "config").write_text("[core]")
+    with _serving(create_app(out=out, state=state)) as base:
+        assert httpx.get(f"{base}/").status_code == 200
+        for path in ("/secret.json", f"/private/{DATE}/index.html", "/hidden/.env",
+                     "/.git/config", "/hidden/%2eenv"):
+            status, body = _raw_get(base, path)
+            assert status == 404, path
+            assert b"SECRET" not in body
+            assert b"Power sales" not in body

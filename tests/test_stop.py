@@ -19,7 +19,7 @@ from mail_helpers import DATE, ROOT
 
 from briefings.deliver.state import connect
 from briefings.deliver.subscribers import add
-from briefings.editions import MANIFEST, RECORD
+from briefings.editions import MANIFEST, PUBLIC, RECORD
 
 pytest_plugins = ["mail_fixtures"]
 
@@ -73,7 +73,8 @@ def _left_behind(out: Path) -> list[str]:
     for manifest in out.rglob(MANIFEST):
         folder = manifest.parent
         bad += [str(folder / n) for n in ("index.html",) if not (folder / n).exists()]
-    bad += [str(d) for d in out.glob("*/*") if d.is_dir() and not (d / MANIFEST).exists()]
+    bad += [str(d) for d in out.glob("*/*")
+            if d.is_dir() and d.parent.name != PUBLIC and not (d / MANIFEST).exists()]
     return bad
 
 

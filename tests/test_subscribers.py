@@ -17,6 +17,8 @@ from click.testing import CliRunner
 from mail_helpers import free_port
 
 from briefings.cli.main import cli
+from briefings.config import Settings
+from briefings.deliver.routing import matches, recipients, withheld
 from briefings.deliver.state import connect, state_path
 from briefings.deliver.subscribers import (
     Subscriber,
@@ -24,8 +26,6 @@ from briefings.deliver.subscribers import (
     check_address,
     import_csv,
     listing,
-    matches,
-    recipients,
     remove,
 )
 from briefings.errors import UserError
@@ -171,8 +171,8 @@ def _reader(tlp: str, topics: tuple[str, ...], status: str = "active") -> Subscr
     ("green", (), "amber", ("water",), False),
     ("amber", (), "amber", ("water",), True),
     ("amber", (), "amber+strict", (), False),
-    ("amber+strict", (), "amber+strict", (), True),
-    ("red", (), "red", (), True),
+    ("amber+strict", (), "amber+strict", (), False),  # not in the organisation: see below
+    ("red", (), "red", (), False),  # never by clearance alone: see below
     ("red", ("water",), "green", ("Water", "basin"), True),
     ("red", ("fisheries",), "green", ("water", "basin"), False),
     ("red", ("fisheries",), "green", (), True),
@@ -182,6 +182,39 @@ def _reader(tlp: str, topics: tuple[str, ...], status: str = "active") -> Subscr
 def test_who_gets_an_edition(clearance, topics, briefing_tlp, briefing_topics, expected):
     reader = _reader(clearance, topics)
     assert matches(reader, tlp=briefing_tlp, topics=briefing_topics) is expected
+
+
+@pytest.mark.parametrize(("address", "clearance", "expected"), [
+    ("ann@example.org", "amber+strict", True),
+    ("ann@EXAMPLE.com", "red", True),
+    ("ann@mail.example.org", "amber+strict", True),  # a subdomain of the organisation's
+    ("ann@example.org", "amber", False),  # in the organisation, not cleared
+    ("ann@notexample.org", "red", False),
+    ("ann@example.org.evil.net", "red", False),
+    ("ann@gmail.com", "amber+strict", False),
+])
+def test_amber_strict_stays_inside_the_organisation(address, clearance, expected):
+    reader = Subscriber(1, address, "", (), clearance, "active", "", "")
+    org = Settings.from_env({"BRIEFINGS_ORG_DOMAINS": "example.org, @Example.COM"}).org_domains
+    assert matches(reader, tlp="amber+strict", topics=(), org=org) is expected
+    assert not matches(reader, tlp="amber+strict", topics=(), org=()), "unset: nobody"
+
+
+def test_red_goes_only_to_the_readers_named_for_the_briefing(state):
+    conn = connect()
+    add(conn, address="ann@example.org", tlp="red", topics=["fisheries"])
+    add(conn, address="bob@example.org", tlp="red")  # cleared, not named
+    add(conn, address="cy@partner.net", tlp="amber")  # named, not cleared
+    add(conn, address="dee@partner.net", tlp="red")  # named, outside the organisation
+    named = ["ann@EXAMPLE.ORG", "cy@partner.net", "dee@partner.net"]
+    found = recipients(conn, tlp="red", topics=["water"], red_readers=named,
+                       org=["example.org"])
+    assert [s.address for s in found] == ["ann@example.org", "dee@partner.net"]
+    assert recipients(conn, tlp="red", topics=[]) == []
+    assert "names none" in withheld(tlp="red")
+    assert withheld(tlp="red", red_readers=named) == ""
+    assert recipients(conn, tlp="amber+strict", topics=[]) == [], "no organisation: nobody"
+    assert "BRIEFINGS_ORG_DOMAINS" in withheld(tlp="amber+strict")
 
 
 def test_unsubscribed_readers_never_match(state):

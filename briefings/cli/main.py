@@ -16,6 +16,7 @@ import click
 
 from briefings import __version__
 from briefings.cli import current_settings
+from briefings.cli.editions import withdraw
 from briefings.cli.subscribers import subscribers
 from briefings.config import Settings
 from briefings.errors import InvalidKnowledgeBase, UserError
@@ -65,6 +66,26 @@ def _in_range(moment: _date) -> _date:
     return moment
 
 
+def _iso_moment(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+        _in_range(moment)
+    except ValueError:
+        message = f"expected an ISO date-time such as 2025-04-09T07:00Z, got {value!r}"
+        raise click.BadParameter(message) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+NOW = click.option(
+    "--now", callback=_iso_moment,
+    help="Pretend it is this ISO date-time (UTC unless it names an offset). [default: now]",
+)
+
+
 class _Shown(click.ClickException):
     """A :class:`UserError` as click shows it: one clean message, exit 1."""
 
@@ -98,6 +119,7 @@ def cli(ctx: click.Context) -> None:
 
 
 cli.add_command(subscribers)
+cli.add_command(withdraw)
 
 
 @cli.command()
@@ -120,52 +142,35 @@ def validate(seeds: Path) -> None:
 @SEEDS
 @TEMPLATES
 @OUT
-@click.option("--date", callback=_iso_date, help="The editions' date, YYYY-MM-DD. [default: today]")
-@click.option("--force", is_flag=True, help="Rebuild even editions whose inputs are unchanged.")
+@click.option("--date", callback=_iso_date, help="The editions' date, YYYY-MM-DD. "
+              "[default: today, where it is earliest in the briefings' time zones]")
+@click.option("--force", is_flag=True, help="Rebuild even editions whose inputs are unchanged "
+              "(never one already delivered).")
+@click.option("--correct", metavar="WHY", help="Issue the changed content of editions already "
+              "delivered as a correction, saying why; it is mailed to their readers.")
+@click.option("--backdate", is_flag=True, help="Allow a new edition before the latest one.")
+@NOW
 @JOBS
 @click.argument("ids", nargs=-1, metavar="[ID ...]")
 def build(  # noqa: PLR0913
-    seeds: Path, templates: Path, out: Path, date: str | None, force: bool, jobs: int | None,
-    ids: tuple[str, ...],
+    seeds: Path, templates: Path, out: Path, date: str | None, force: bool, correct: str | None,
+    backdate: bool, now: datetime | None, jobs: int | None, ids: tuple[str, ...],
 ) -> None:
-    """Write each briefing's edition (web page and PDF) and the archive index.
+    """Write each briefing's edition (web page and PDF), the archive and the public site.
 
-    IDs limit the build to those briefings; without them, every briefing is built.
+    IDs limit the build to those briefings; without them, every briefing is built. A
+    delivered edition never changes: new content is refused unless --correct says why.
     """
+    from briefings.cli.editions import show_build
     from briefings.publish.build import build as build_editions
 
     with _Progress("rendering PDFs") as progress:
         report = build_editions(
-            seeds=seeds, templates=templates, out=out,
-            date=date or _date.today().isoformat(), force=force, jobs=jobs, only=ids,
-            progress=progress, settings=current_settings(),
+            seeds=seeds, templates=templates, out=out, date=date, force=force, jobs=jobs,
+            only=ids, progress=progress, settings=current_settings(),
+            now=now or datetime.now(UTC), correct=correct, backdate=backdate,
         )
-    for edition in report.built:
-        click.echo(f"built {edition.html.parent}/ (edition {edition.number})")
-    click.echo(
-        f"{len(report.built)} built, {len(report.skipped)} unchanged and skipped, "
-        f"{report.pages} pages, {report.bytes:,} bytes -> {out}/index.html"
-    )
-
-
-def _iso_moment(
-    _ctx: click.Context, _param: click.Parameter, value: str | None
-) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-        _in_range(moment)
-    except ValueError:
-        message = f"expected an ISO date-time such as 2025-04-09T07:00Z, got {value!r}"
-        raise click.BadParameter(message) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-NOW = click.option(
-    "--now", callback=_iso_moment,
-    help="Pretend it is this ISO date-time (UTC unless it names an offset). [default: now]",
-)
+    show_build(report, out)
 
 
 @cli.command()
@@ -266,6 +271,7 @@ def send(
     del seeds  # part of the fixed interface (DESIGN.md); an edition carries its email
     settings = current_settings()
     from briefings.cli.deliveries import alert, check_alert_to, show_delivery
+    from briefings.cli.editions import send_notices
     from briefings.deliver.ledger import deliver, pick_editions
     from briefings.deliver.state import connect
 
@@ -277,16 +283,21 @@ def send(
             conn=conn, editions=chosen, out=out, only=ids, settings=settings,
             dry_run=dry_run, progress=None if dry_run else progress,
         )
-    for label, address in report.planned:
+    notices = send_notices(conn=conn, out=out, settings=settings, chosen=chosen, date=date,
+                           only=ids, dry_run=dry_run)
+    for label, address in report.planned + notices.planned:
         click.echo(f"would send {label} -> {address}")
     if dry_run:
         for item in report.broken:
             click.echo(f"  {item}")
-        click.echo(f"dry run: {len(report.planned)} to send, {report.skipped} already done")
+        click.echo(f"dry run: {len(report.planned) + len(notices.planned)} to send, "
+                   f"{report.skipped} already done")
         return
     show_delivery(report)
+    if notices.sent or notices.failed or notices.pending:
+        click.echo(f"corrections and withdrawals: {notices.summary()}")
     alert("send", settings, delivery=report)
-    if not report.ok:
+    if not report.ok or not notices.ok:
         sys.exit(1)
 
 
@@ -298,7 +309,7 @@ def send(
     help="Port to listen on.",
 )
 def serve(out: Path, host: str, port: int) -> None:
-    """Serve the archive (read-only) and the unsubscribe endpoint."""
+    """Serve the public site OUT/public (read-only) and the unsubscribe endpoint."""
     from briefings.deliver.serve import serve as run_server
 
     run_server(out=out, host=host, port=port, settings=current_settings())

@@ -77,6 +77,7 @@ def run_due(  # noqa: PLR0913
     """
     from briefings.deliver.ledger import deliver
     from briefings.deliver.report import DeliveryReport, Undelivered
+    from briefings.deliver.routing import withheld
     from briefings.publish.load import load
 
     settings = settings or Settings()
@@ -101,7 +102,7 @@ def run_due(  # noqa: PLR0913
                 continue
             slots.append((slot, briefing.on_unchanged))
         failed = _build_due(kb, [slot for slot, _ in slots], seeds=seeds, templates=templates,
-                            out=out, jobs=jobs, progress=progress, settings=settings)
+                            out=out, jobs=jobs, progress=progress, now=now, settings=settings)
         due = _to_send(conn, report, slots, failed, out=out)
         try:
             report.delivery = deliver(conn=conn, editions=[e for _, e in due], out=out,
@@ -117,9 +118,27 @@ def run_due(  # noqa: PLR0913
         for slot, edition in due:
             label = f"{edition.briefing} {edition.date}"
             done = not any(u.edition == label for u in report.delivery.undelivered)
+            why = withheld(tlp=edition.tlp, red_readers=edition.red_readers,
+                           org=settings.org_domains)  # nobody may get it: say why
             _finish(conn, report, slot, "done" if done else "failed",
-                    f"{_label(edition)}: {report.delivery.summary(label)}")
+                    f"{_label(edition)}: {report.delivery.summary(label)}"
+                    + (f"; {why}" if why else ""))
+        report.outcomes.extend(_notices(conn, out=out, settings=settings))
     return report
+
+
+def _notices(conn: sqlite3.Connection, *, out: Path, settings: Settings) -> list[SlotOutcome]:
+    """Corrections and withdrawals not yet mailed: one outcome, if there were any."""
+    from briefings.deliver.notices import send_notices
+
+    try:
+        sent = send_notices(conn=conn, out=out, settings=settings)
+    except UserError as exc:
+        return [SlotOutcome("notices", "", "failed", exc.message)]
+    if not (sent.sent or sent.failed or sent.pending):
+        return []
+    status = "done" if sent.ok else "failed"
+    return [SlotOutcome("notices", "", status, f"corrections and withdrawals: {sent.summary()}")]
 
 
 def _label(edition: Edition) -> str:
@@ -132,14 +151,18 @@ def _words(exc: BaseException) -> str:
 
 def _build_due(  # noqa: PLR0913
     kb: KnowledgeBase, slots: list[Slot], *, seeds: Path, templates: Path | None, out: Path,
-    jobs: int | None, progress: Callable[[str, int, int], None] | None, settings: Settings,
+    jobs: int | None, progress: Callable[[str, int, int], None] | None, now: datetime,
+    settings: Settings,
 ) -> dict[str, Exception]:
     """Build the due editions, those of one date in one build; what failed, by briefing.
 
     When a build of several fails, each is built again on its own, so one briefing's
-    failure does not stop the others.
+    failure does not stop the others. If the knowledge base changed after an edition
+    was sent (a retried slot), the edition stays as it was sent and goes to the rest of
+    its readers: a run never issues a correction by itself.
     """
     from briefings.publish.build import build
+    from briefings.publish.issuing import Refused
 
     dates: dict[str, list[str]] = {}
     for slot in slots:
@@ -148,7 +171,9 @@ def _build_due(  # noqa: PLR0913
     def attempt(date: str, only: list[str]) -> Exception | None:
         try:
             build(seeds=seeds, kb=kb, templates=templates, out=out, date=date, only=only,
-                  jobs=jobs, progress=progress, settings=settings)
+                  jobs=jobs, progress=progress, now=now, settings=settings)
+        except Refused as exc:
+            return None if exc.kept and len(only) == 1 else exc  # kept: as it was sent
         except Exception as exc:  # noqa: BLE001 - one briefing must not stop the others
             return exc
         return None
@@ -192,11 +217,13 @@ def _to_send(
 
 def _built(slot: Slot, on_unchanged: str, *, out: Path) -> tuple[Edition, str]:
     """The slot's edition, as built, and why it is not to be sent ("" when it is)."""
-    from briefings.editions import edition_folder, previous_edition, read_edition
+    from briefings.editions import current_edition, edition_folder, previous_edition
 
-    edition = read_edition(edition_folder(out, slot.briefing, slot.date))
+    edition = current_edition(edition_folder(out, slot.briefing, slot.date))
     if edition is None:
         raise UserError(f"no edition was written for {slot.date}")
+    if edition.withdrawn:
+        return edition, f"{_label(edition)}: withdrawn, not sent"
     earlier = previous_edition(out, slot.briefing, slot.date)
     if on_unchanged == "skip" and earlier and earlier.digest == edition.digest:
         return edition, f"{_label(edition)}: unchanged since {earlier.date}, not sent"

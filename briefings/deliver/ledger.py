@@ -40,8 +40,8 @@ from briefings.config import Settings
 from briefings.deliver.mail import Letter, compose, message_bytes, message_id, sender_address
 from briefings.deliver.report import DeliveryReport, Undelivered
 from briefings.deliver.retry import PENDING_DAYS, UNFINISHED, expire, with_pending
+from briefings.deliver.routing import recipients
 from briefings.deliver.state import now, one_at_a_time, transaction
-from briefings.deliver.subscribers import Subscriber, recipients
 from briefings.deliver.tokens import secret, unsubscribe_path
 from briefings.deliver.transports import (
     PermanentFailure,
@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     import sqlite3
     from pathlib import Path
 
+    from briefings.deliver.subscribers import Subscriber
     from briefings.editions import Edition
 
 
@@ -97,6 +98,7 @@ def deliver(  # noqa: PLR0913
     chosen = [(e, False) for e in editions]
     if out is not None:
         chosen += [(e, True) for e in with_pending(conn, out, exclude=editions, briefings=only)]
+    chosen = [(e, retry) for e, retry in chosen if not e.withdrawn]  # its readers get a notice
     letters: list[tuple[Letter, bool]] = []
     for edition, retry_only in chosen:
         try:
@@ -105,7 +107,7 @@ def deliver(  # noqa: PLR0913
             report.undelivered.append(Undelivered(_label(edition), "", "failed", _words(exc)))
     if dry_run:
         for letter, retry_only in letters:
-            for reader in _readers(conn, letter, retry_only=retry_only):
+            for reader in _readers(conn, letter, settings.org_domains, retry_only=retry_only):
                 if _status(conn, letter.edition, reader) in {"sent", "failed"}:
                     report.add(_label(letter.edition), "skipped")
                 else:
@@ -117,7 +119,7 @@ def deliver(  # noqa: PLR0913
         run = _Run(
             conn=conn, report=report, key=secret(conn, configured=settings.secret),
             attempts=attempts, backoff=backoff, sleep=sleep or time.sleep,
-            transport=transport or transport_for(settings),
+            transport=transport or transport_for(settings), org=settings.org_domains,
         )
         try:
             run.deliver_all(letters, progress)
@@ -134,10 +136,13 @@ def _words(exc: BaseException) -> str:
     return str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
 
 
-def _readers(conn: sqlite3.Connection, letter: Letter, *, retry_only: bool = False,
-             ) -> list[Subscriber]:
-    """Who should get this letter; with ``retry_only``, of those, whom it is pending for."""
-    readers = recipients(conn, tlp=letter.edition.tlp, topics=letter.edition.topics)
+def _readers(conn: sqlite3.Connection, letter: Letter, org: Sequence[str], *,
+             retry_only: bool = False) -> list[Subscriber]:
+    """Who should get this letter (``org``: the desk's domains, for AMBER+STRICT); with
+    ``retry_only``, of those, whom it is pending for."""
+    edition = letter.edition
+    readers = recipients(conn, tlp=edition.tlp, topics=edition.topics,
+                         red_readers=edition.red_readers, org=org)
     if not retry_only:
         return readers
     rows = conn.execute(
@@ -165,6 +170,7 @@ class _Run:
     backoff: float
     sleep: Callable[[float], None]
     transport: Transport
+    org: Sequence[str] = ()  # the desk's domains: the only readers of TLP:AMBER+STRICT
 
     def deliver_all(
         self, letters: list[tuple[Letter, bool]], progress: Callable[[str, int, int], None] | None
@@ -187,7 +193,7 @@ class _Run:
         (unsubscribed, clearance or topics changed) are dropped: nothing to send."""
         edition, stamp, wanted = letter.edition, now(), []
         with transaction(self.conn):
-            readers = _readers(self.conn, letter, retry_only=retry_only)
+            readers = _readers(self.conn, letter, self.org, retry_only=retry_only)
             keep = {r.id for r in readers}
             waiting = self.conn.execute(
                 "SELECT subscriber FROM deliveries WHERE briefing = ? AND date = ?"

@@ -25,8 +25,9 @@ from markupsafe import escape
 
 from briefings.config import DEFAULT_FROM
 from briefings.deliver.subscribers import Subscriber, address_key, check_address, check_text
-from briefings.editions import UNSUBSCRIBE_MARK, FigureImage, content_id, pdf_name, read_part
+from briefings.editions import UNSUBSCRIBE_MARK, pdf_name, read_part
 from briefings.errors import UserError
+from briefings.figure_image import FigureImage, content_id
 
 if TYPE_CHECKING:
     from briefings.editions import Edition
@@ -76,8 +77,10 @@ class Letter:
         return f"mailto:{self.sender.addr_spec}?subject=unsubscribe"
 
 
-def subject_line(*, tlp: str, title: str, date: str) -> str:
-    return " ".join(f"[TLP:{tlp.upper()}] {title} - {date}".split())
+def subject_line(*, tlp: str, title: str, date: str, kind: str = "") -> str:
+    """``[TLP:GREEN] Title - date``; ``kind`` (Correction, Withdrawn) goes before the title."""
+    kind = f"{kind}: " if kind else ""
+    return " ".join(f"[TLP:{tlp.upper()}] {kind}{title} - {date}".split())
 
 
 def compose(
@@ -98,13 +101,14 @@ def compose(
         html, text, figures = *_letter_without_parts(edition), ()
     attachment = MIMEPart(policy=policy.SMTP)
     attachment.set_content(
-        read_part(edition, pdf_name(edition.briefing, edition.date)), maintype="application",
-        subtype="pdf", disposition="attachment", filename=pdf_name(edition.briefing, edition.date),
+        read_part(edition, edition.pdf.name), maintype="application",
+        subtype="pdf", disposition="attachment", filename=edition.pdf.name,
     )
     body = str(attachment.get_payload()).replace("\n", "\r\n").encode("ascii")
     return Letter(
         edition=edition, attachment_body=body, boundary=secrets.token_hex(16),
-        subject=subject_line(tlp=edition.tlp, title=edition.title, date=edition.date),
+        subject=subject_line(tlp=edition.tlp, title=edition.title, date=edition.date,
+                             kind="Correction" if edition.correction else ""),
         sender=sender, html=html, text=text, attachment=attachment, public_url=public_url,
         figures=figures,
     )
@@ -126,12 +130,16 @@ def _letter_without_parts(edition: Edition) -> tuple[str, str]:
     return html, text
 
 
-def message_id(letter: Letter, reader: Subscriber) -> str:
-    """A Message-ID derived from the edition and the reader: the same on a resend."""
+def message_id(letter: Letter, reader: Subscriber, *, correction: int | None = None) -> str:
+    """A Message-ID derived from the edition and the reader: the same on a resend.
+
+    Each correction has its own; ``correction=0`` gives the original's."""
     edition = letter.edition
-    seed = f"{edition.briefing}|{edition.date}|{address_key(reader.address)}"
+    number = edition.correction_number if correction is None else correction
+    version = f".c{number}" if number else ""  # short: kept on one header line
+    seed = f"{edition.briefing}|{edition.date}{version}|{address_key(reader.address)}"
     digest = hashlib.sha256(seed.encode()).hexdigest()[:20]
-    return f"<{edition.briefing}.{edition.date}.{digest}@{letter.sender.domain}>"
+    return f"<{edition.briefing}.{edition.date}{version}.{digest}@{letter.sender.domain}>"
 
 
 def message_for(
@@ -200,7 +208,8 @@ def _frame(letter: Letter) -> Frame:
     return Frame(headers, (before_text, before_html, before_pdf, after_pdf))
 
 
-_PER_READER = frozenset({"To", "Date", "Message-ID", "List-Unsubscribe"})
+_PER_READER = frozenset(
+    {"To", "Date", "Message-ID", "List-Unsubscribe", "In-Reply-To", "References"})
 
 
 def _fold(name: str, value: object) -> bytes:
@@ -216,12 +225,15 @@ def _base64_text(text: str) -> bytes:
 def _reader_headers(
     letter: Letter, reader: Subscriber, link: str | None, when: datetime | None
 ) -> dict[str, object]:
-    return {
+    values: dict[str, object] = {
         "To": Address(display_name=reader.name, addr_spec=check_address(reader.address)),
         "Date": email.utils.format_datetime(when or datetime.now(UTC)),
         "Message-ID": message_id(letter, reader),
         "List-Unsubscribe": f"<{link}>, <{letter.mailto}>" if link else f"<{letter.mailto}>",
     }
+    if letter.edition.correction:  # a correction answers the edition it corrects
+        values["In-Reply-To"] = values["References"] = message_id(letter, reader, correction=0)
+    return values
 
 
 def _message(
@@ -234,6 +246,9 @@ def _message(
     message["Subject"] = letter.subject
     message["Date"] = values["Date"]
     message["Message-ID"] = values["Message-ID"]
+    for name in ("In-Reply-To", "References"):
+        if name in values:
+            message[name] = values[name]
     message["List-Id"] = f"<{letter.edition.briefing}.{letter.sender.domain}>"
     message["List-Unsubscribe"] = values["List-Unsubscribe"]
     if link:
@@ -264,3 +279,40 @@ def _message(
 def _parts(message: MIMEPart) -> list[MIMEPart]:
     """The parts of a multipart message (its payload is a list of them)."""
     return cast("list[MIMEPart]", message.get_payload())
+
+
+def withdrawal_message(  # noqa: PLR0913
+    edition: Edition, reader: Subscriber, *, sender: Address, original_id: str,
+    unsubscribe_url: str | None, when: datetime | None = None,
+) -> EmailMessage:
+    """The short notice that ``edition``, which ``reader`` got, has been withdrawn.
+
+    It answers the original message (``In-Reply-To``), so it sits beside it."""
+    assert edition.withdrawn is not None
+    mailto = f"mailto:{sender.addr_spec}?subject=unsubscribe"
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = sender
+    message["To"] = Address(display_name=reader.name, addr_spec=check_address(reader.address))
+    message["Subject"] = subject_line(tlp=edition.tlp, title=edition.title, date=edition.date,
+                                      kind="Withdrawn")
+    message["Date"] = email.utils.format_datetime(when or datetime.now(UTC))
+    seed = f"{edition.briefing}|{edition.date}|withdrawn|{address_key(reader.address)}"
+    digest = hashlib.sha256(seed.encode()).hexdigest()[:20]
+    message["Message-ID"] = f"<{edition.briefing}.{edition.date}.w.{digest}@{sender.domain}>"
+    if original_id:
+        message["In-Reply-To"] = original_id
+        message["References"] = original_id
+    message["List-Id"] = f"<{edition.briefing}.{sender.domain}>"
+    links = f"<{unsubscribe_url}>, <{mailto}>" if unsubscribe_url else f"<{mailto}>"
+    message["List-Unsubscribe"] = links
+    if unsubscribe_url:
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(
+        f"TLP:{edition.tlp.upper()}\n\n"
+        f'Edition {edition.number} of {edition.date} of "{edition.title}", which was sent '
+        f"to you, has been withdrawn: {edition.withdrawn['why']}\n\n"
+        "Please disregard it, and delete the message and its PDF.\n\n"
+        f"--\nUnsubscribe: {unsubscribe_url or mailto}\n",
+        cte="quoted-printable",
+    )
+    return message

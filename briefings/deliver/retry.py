@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from briefings.deliver.state import now, transaction
-from briefings.editions import Edition, edition_folder, read_edition
+from briefings.editions import Edition, current_edition, edition_folder
 from briefings.errors import UserError
 
 if TYPE_CHECKING:
@@ -51,7 +51,8 @@ def with_pending(conn: sqlite3.Connection, out: Path, *, exclude: Sequence[Editi
         ):
             continue
         try:
-            edition = read_edition(edition_folder(out, row["briefing"], row["date"]))
+            # as readers should now see it: a correction, if there is one
+            edition = current_edition(edition_folder(out, row["briefing"], row["date"]))
         except UserError:  # not a name this OUT could hold
             edition = None
         if edition is not None:  # not in this OUT: left pending (and to expire)

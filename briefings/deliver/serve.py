@@ -1,8 +1,11 @@
-"""``briefings serve``: the archive, read-only, and the unsubscribe endpoint.
+"""``briefings serve``: the public site, read-only, and the unsubscribe endpoint.
 
-Starlette serves the output folder with ``StaticFiles`` (GET and HEAD only, no path
-outside the folder, symlinks out of it refused) and the one-click unsubscribe URL
-``/unsubscribe/<subscriber>/<token>``:
+Starlette serves ``OUT/public`` and nothing else (the archive writes there only what
+may be public: see :mod:`briefings.publish.archive`) with ``StaticFiles``: GET and HEAD only,
+no path outside the folder (``..``, encoded slashes), no symlink out of it, no dot
+file. Edition folders, snapshots, manifests and the state database are never
+reachable. Restricted editions are not offered on the web at all. It also serves the
+one-click unsubscribe URL ``/unsubscribe/<subscriber>/<token>``:
 
 - ``POST`` (RFC 8058 one-click, or the confirm button) unsubscribes at once, with
   no cookie or login;
@@ -18,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -26,15 +30,27 @@ from briefings.config import Settings, template_env
 from briefings.deliver.state import connect, state_path
 from briefings.deliver.subscribers import Subscriber, unsubscribe
 from briefings.deliver.tokens import secret, verify_reader
+from briefings.editions import PUBLIC
 
 if TYPE_CHECKING:
     import sqlite3
 
     from starlette.requests import Request
+    from starlette.types import Scope
 
 _PAGE = "unsubscribe.html"
 _ID = re.compile(r"^[0-9]{1,18}$")  # SQLite integers stop at 2**63
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # ours are 32 URL-safe characters
+
+
+class _PublicFiles(StaticFiles):
+    """StaticFiles that also refuses every dot file or folder and any backslash."""
+
+    def get_path(self, scope: Scope) -> str:
+        path = super().get_path(scope)
+        if "\\" in path or any(p[:1] == "." and p != "." for p in path.split("/")):
+            raise HTTPException(status_code=404)
+        return path
 
 
 def create_app(
@@ -85,7 +101,8 @@ def create_app(
     routes = [
         Route("/unsubscribe/{subscriber}/{token}", confirm, methods=["GET"]),
         Route("/unsubscribe/{subscriber}/{token}", one_click, methods=["POST"]),
-        Mount("/", app=StaticFiles(directory=out, html=True, check_dir=False), name="archive"),
+        Mount("/", app=_PublicFiles(directory=out / PUBLIC, html=True, check_dir=False),
+              name="public"),
     ]
     return Starlette(routes=routes)
 
@@ -97,7 +114,7 @@ def serve(
     import uvicorn
 
     settings = settings or Settings()
-    out.mkdir(parents=True, exist_ok=True)
+    (out / PUBLIC).mkdir(parents=True, exist_ok=True)
     app = create_app(out=out, state=settings.state, secret_key=settings.secret)
     uvicorn.run(app, host=host, port=port, log_level="info", server_header=False,
                 access_log=False)  # access lines would log unsubscribe tokens

@@ -1,4 +1,4 @@
-"""Subscribers: who they are, how they are added, and which editions they get.
+"""Subscribers: who they are, and how they are added, imported and removed.
 
 An address is checked strictly (a plain ``local@domain``, no display name, no
 spaces, quotes, commas or line breaks), so no address or name can ever inject a
@@ -6,10 +6,7 @@ header or a recipient. Two addresses are the same reader when they differ only i
 case (``Ann@Example.org`` is ``ann@example.org``); a reader keeps the spelling first
 given.
 
-Who gets an edition (:func:`matches`): an active subscriber whose clearance is at
-least the briefing's TLP (clear < green < amber < amber+strict < red) and whose
-topics are empty, contain ``*``, or share a topic with the briefing (a briefing
-without topics matches every subscriber).
+Who gets which edition is :mod:`briefings.deliver.routing`.
 """
 
 from __future__ import annotations
@@ -312,21 +309,3 @@ def unsubscribe(conn: sqlite3.Connection, *, subscriber: int) -> Subscriber | No
         )
         row = conn.execute("SELECT * FROM subscribers WHERE id = ?", (subscriber,)).fetchone()
     return Subscriber.from_row(row) if row else None
-
-
-def matches(subscriber: Subscriber, *, tlp: str, topics: Iterable[str]) -> bool:
-    """Whether ``subscriber`` should get an edition marked ``tlp`` about ``topics``."""
-    if subscriber.status != "active":
-        return False
-    if TLP_LEVELS.index(subscriber.tlp) < TLP_LEVELS.index(tlp):
-        return False
-    theirs = {t.casefold() for t in subscriber.topics}
-    wanted = {t.casefold() for t in topics}
-    return not theirs or "*" in theirs or not wanted or bool(theirs & wanted)
-
-
-def recipients(conn: sqlite3.Connection, *, tlp: str, topics: Iterable[str]) -> list[Subscriber]:
-    """The active subscribers who should get an edition, in the order they subscribed."""
-    wanted = tuple(topics)
-    rows = conn.execute("SELECT * FROM subscribers WHERE status = 'active' ORDER BY id")
-    return [s for s in map(Subscriber.from_row, rows) if matches(s, tlp=tlp, topics=wanted)]

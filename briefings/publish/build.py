@@ -14,18 +14,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
 from briefings import __version__
-from briefings.config import Settings, template_dirs
+from briefings.config import Settings
 from briefings.editions import (
     EMAIL_HTML,
     EMAIL_TEXT,
     SNAPSHOT,
     Edition,
+    current_edition,
     edition_folder,
-    editions,
     page_links,
     pdf_name,
-    previous_edition,
-    read_edition,
     read_record,
     write_edition,
     write_record,
@@ -36,16 +34,15 @@ from briefings.publish.render import (
     get_env,
     note_context,
     render_note,
+    template_dirs,
     templates_digest,
 )
 from briefings.reader import yaml_files
 from briefings.stop import worker_signals
 
 if TYPE_CHECKING:
-    from briefings.editions import FigureImage
-    from briefings.publish.figures import Figure
+    from briefings.publish.figures import Figure, FigureImage
     from briefings.publish.load import KnowledgeBase
-    from briefings.publish.scope import Slice
 
 
 @dataclass
@@ -54,6 +51,7 @@ class BuildReport:
 
     built: list[Edition] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     pages: int = 0
     bytes: int = 0
 
@@ -75,6 +73,8 @@ class _Pending:
     digest: str
     since: dict[str, object] | None
     figures: tuple[Figure, ...]
+    red_readers: tuple[str, ...]
+    correction: dict[str, object] | None
 
 
 def build(  # noqa: PLR0913
@@ -82,74 +82,91 @@ def build(  # noqa: PLR0913
     seeds: Path,
     templates: Path | None,
     out: Path,
-    date: str,
+    date: str | None = None,
     force: bool = False,
     jobs: int | None = None,
     only: Sequence[str] = (),
     progress: Callable[[str, int, int], None] | None = None,
     figures: bool = True,
+    state: Path | None = None,
+    now: datetime | None = None,
+    correct: str | None = None,
+    backdate: bool = False,
     settings: Settings | None = None,
     kb: KnowledgeBase | None = None,
 ) -> BuildReport:
     """Build the edition of ``date`` of each briefing (or of those in ``only``).
 
-    ``figures=False`` leaves the figures out: text-only editions. ``settings`` gives
-    the public URL (web links in the email, the feed) and ``SOURCE_DATE_EPOCH``.
-    ``kb`` is the knowledge base in ``seeds`` when the caller has loaded it already
-    (``briefings run`` loads it once for every due briefing).
+    Without ``date``: today, where it is earliest in the briefings' time zones (so
+    no edition is dated in the future anywhere).
+
+    ``figures=False`` leaves the figures out: text-only editions. The rules of
+    :mod:`briefings.issuing` apply: no date after ``now``, no new edition before the
+    latest unless ``backdate``, and an edition delivered (per the ledger in ``state``;
+    default ``settings.state``) changes only as a correction, when ``correct`` says why.
+    ``settings`` also give the public URL (web links in the email, the feed), what may
+    be public, and ``SOURCE_DATE_EPOCH``. ``kb`` is the knowledge base in ``seeds`` when
+    the caller has loaded it already (``briefings run`` loads it once for every due
+    briefing).
     """
+    from briefings.publish.issuing import Rules, check_why, latest_today, today
+
     settings = settings or Settings()
+    now = now or datetime.now(UTC)
+    asked, date = date, date or today(now, read_record(out).get("zones") or ["UTC"])
+    if date > latest_today(now):
+        raise UserError(f"{date} is in the future: an edition cannot be dated later than today")
+    rules = Rules(out=out, date=date, state=state or settings.state, now=now, force=force,
+                  correct=check_why(correct) if correct is not None else None,
+                  backdate=backdate)
     tdigest = templates_digest(templates)
-    fingerprint = _fingerprint(seeds, tdigest)
-    if not force and (done := _unchanged(out, fingerprint, date, only)):
+    levels = settings.public_levels
+    fingerprint = _fingerprint(seeds, f"{tdigest}|{levels}")
+    if not force and not correct and (done := _unchanged(out, fingerprint, date, only)):
         return BuildReport(skipped=done)
 
     from briefings.publish import drawing
     from briefings.publish.changes import describe_changes
     from briefings.publish.email_parts import render_email
     from briefings.publish.load import load
-    from briefings.publish.scope import take_slice
+    from briefings.publish.plan import plan_editions
 
     kb = kb if kb is not None else load(seeds)
     wanted = _wanted(kb, only)
+    zones = sorted({kb["briefings"][b].timezone for b in wanted})
+    if asked is None:
+        date = rules.date = today(now, zones)
+    rules.check_dates([kb["briefings"][b] for b in wanted])
     env = get_env(templates)
     report = BuildReport()
-    plans = []
-    for briefing_id in wanted:
-        part = take_slice(kb, briefing_id)
-        previous = _previous(out, briefing_id, date)
-        since_digest = previous[0].digest if previous else ""
-        inputs = hashlib.sha256(
-            f"{part.digest()}|{since_digest}|{tdigest}|{__version__}".encode()
-        ).hexdigest()
-        existing = read_edition(edition_folder(out, briefing_id, date))
-        if existing and existing.inputs == inputs and not force:
-            report.skipped.append(briefing_id)
-            continue
-        number = existing.number if existing else _next_number(out, briefing_id)
-        plans.append((briefing_id, part, previous, inputs, number))
+    built_at = build_time(settings.source_date_epoch)
+    plans, report.notes, report.skipped = plan_editions(kb, wanted, rules=rules, tdigest=tdigest,
+                                                        built=built_at)
     pending: list[_Pending] = []
     with _Printer(jobs=jobs, total=len(plans), asset_dirs=template_dirs(templates),
                   progress=progress) as printer:
-        for briefing_id, part, previous, inputs, number in plans:
+        for briefing_id, part, previous, inputs, number, correction in plans:
             changes = describe_changes(previous[1], part) if previous else None
             drawn = drawing.draw_figures(part) if figures else ()  # once: web, print, email
             context = note_context(
                 part, as_of=date, edition=number, changes=changes, medium="web",
-                figures=drawn, since=previous[0] if previous else None,
-                links=page_links(briefing_id, date),
+                figures=drawn, since=previous[0] if previous else None, correction=correction,
+                links=page_links(briefing_id, date, correction["number"] if correction else 0),
             )
             html = {m: render_note(env, replace(context, medium=m)) for m in ("web", "print")}
             printer.submit(briefing_id, html["print"])  # prints while the next is prepared
             since = {"date": previous[0].date, "number": previous[0].number} if previous else None
+            public = part.briefing.tlp in settings.public_levels  # else no web link
             email = render_email(part, env=env, date=date, number=number, changes=changes,
-                                 since=since, public_url=settings.public_url,
-                                 figures=tuple(f for f in drawn if f.drawn))
+                                 since=since, figures=tuple(f for f in drawn if f.drawn),
+                                 correction=correction,
+                                 public_url=settings.public_url if public else None)
             snapshot = json.dumps(part.to_json(), indent=1, ensure_ascii=False, sort_keys=True)
             pending.append(_Pending(
                 briefing_id, number, inputs, html["web"], html["print"], snapshot.encode(),
                 part.briefing.title, part.briefing.tlp, list(part.briefing.topics or ()),
                 part.briefing.bluf, email, changes, part.digest(), since, drawn,
+                part.briefing.red_readers, correction,
             ))
         images: dict[str, tuple[FigureImage, ...]] = {}
 
@@ -158,15 +175,16 @@ def build(  # noqa: PLR0913
                           for item in pending)
 
         pdfs = printer.results(when_free=draw_images)
-    built_at = _build_time(settings.source_date_epoch)
     for item, (pdf, pages) in zip(pending, pdfs, strict=True):
+        number = item.correction["number"] if item.correction else 0
         edition = write_edition(
             out,
             briefing=item.briefing,
             date=date,
+            correction=number,  # type: ignore[arg-type]
             files={
                 "index.html": item.web.encode(),
-                pdf_name(item.briefing, date): pdf,
+                pdf_name(item.briefing, date, number): pdf,  # type: ignore[arg-type]
                 SNAPSHOT: item.snapshot,
                 **item.email,
                 **{image.filename: image.png for image in images[item.briefing]},
@@ -176,6 +194,7 @@ def build(  # noqa: PLR0913
                 "title": item.title, "tlp": item.tlp, "pages": pages, "built": built_at,
                 "changes": item.changes, "slice": item.digest, "since": item.since,
                 "figures": [image.record() for image in images[item.briefing]],
+                "red_readers": list(item.red_readers), "correction": item.correction,
                 "topics": item.topics, "summary": item.summary,
                 "email": {"html": EMAIL_HTML, "text": EMAIL_TEXT},
             },
@@ -183,22 +202,11 @@ def build(  # noqa: PLR0913
         report.built.append(edition)
         report.pages += pages
         report.bytes += sum(edition.files.values())
-    if report.built or not (out / "index.html").exists():
-        write_archive(env, out, public_url=settings.public_url)
-    _record(out, fingerprint=fingerprint, date=date, briefings=None if only else wanted)
+    write_archive(env, out, levels=levels, public_url=settings.public_url)  # also: levels changed
+    write_record(out, {"fingerprint": fingerprint, "date": date, "zones": zones, "briefings": {
+        b: current_edition(edition_folder(out, b, date)).inputs for b in wanted  # type: ignore[union-attr]
+    }} if not only and not rules.backdate else {})
     return report
-
-
-def _record(out: Path, *, fingerprint: str, date: str, briefings: list[str] | None) -> None:
-    """Record a full build (what it read, each edition's inputs) so a rerun can skip it;
-    ``None``: a build of some briefings only, which a rerun does not skip."""
-    if briefings is None:
-        write_record(out, {})
-        return
-    written = (read_edition(edition_folder(out, b, date)) for b in briefings)
-    write_record(out, {"fingerprint": fingerprint, "date": date, "briefings": {
-        e.briefing: e.inputs for e in written if e is not None
-    }})
 
 
 def _fingerprint(seeds: Path, tdigest: str) -> str:
@@ -222,7 +230,7 @@ def _unchanged(out: Path, fingerprint: str, date: str, only: Sequence[str]) -> l
     if not set(only) <= set(briefings) or not (out / "index.html").exists():
         return []
     for briefing, inputs in briefings.items():
-        edition = read_edition(edition_folder(out, briefing, date))
+        edition = current_edition(edition_folder(out, briefing, date))
         if edition is None or edition.inputs != inputs or not edition.pdf.exists():
             return []
     return list(only) or list(briefings)
@@ -237,24 +245,6 @@ def _wanted(kb: KnowledgeBase, only: Sequence[str]) -> list[str]:
             f"the briefings are: {', '.join(known) or 'none'}"
         )
     return list(only) or list(known)
-
-
-def _previous(out: Path, briefing: str, date: str) -> tuple[Edition, Slice] | None:
-    """The latest edition before ``date`` and the slice it was built from."""
-    from briefings.publish.scope import Slice
-
-    edition = previous_edition(out, briefing, date)
-    if edition is None:
-        return None
-    try:
-        data = json.loads((edition.folder / SNAPSHOT).read_text(encoding="utf-8"))
-        return edition, Slice.from_json(data)
-    except (OSError, ValueError, RecursionError):
-        return None  # an unreadable snapshot: report this edition as a first
-
-
-def _next_number(out: Path, briefing: str) -> int:
-    return max((e.number for e in editions(out, briefing)), default=0) + 1
 
 
 def _warm_up() -> None:
@@ -336,7 +326,7 @@ class _Printer:
             worker.join(timeout=10)
 
 
-def _build_time(epoch: int | None) -> str:
+def build_time(epoch: int | None) -> str:
     moment = datetime.fromtimestamp(epoch, UTC) if epoch is not None else datetime.now(UTC)
     return moment.replace(microsecond=0).isoformat()
 

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from briefings.editions import EMAIL_HTML, EMAIL_TEXT, UNSUBSCRIBE_MARK, content_id, pdf_name
+from briefings.editions import EMAIL_HTML, EMAIL_TEXT, UNSUBSCRIBE_MARK, pdf_name
 from briefings.errors import UserError
+from briefings.figure_image import content_id
 from briefings.publish.render import EmailContext, choices, note_context, render_template
 
 if TYPE_CHECKING:
     import jinja2
 
-    from briefings.editions import FigureImage
+    from briefings.figure_image import FigureImage
     from briefings.publish.figures import Figure
     from briefings.publish.scope import Slice
 
@@ -28,22 +29,27 @@ _LONGEST_LINK = "https://" + "x" * 200  # the size check assumes an unsubscribe 
 def render_email(  # noqa: PLR0913
     part: Slice, *, env: jinja2.Environment, date: str, number: int, changes: list[str] | None,
     since: Any, public_url: str | None,
-    figures: tuple[Figure, ...] | tuple[FigureImage, ...] = (),
+    figures: tuple[Figure, ...] | tuple[FigureImage, ...] = (), correction: Any = None,
 ) -> dict[str, bytes]:
     """An edition's email parts as files: ``{EMAIL_HTML: ..., EMAIL_TEXT: ...}``.
 
     A template that pushes the HTML part over 100 KB fails the build with a clear
-    message and changes nothing.
+    message and changes nothing. Pass ``public_url`` only for an edition on the public
+    site: the email of a restricted one never links to a web copy. A ``correction``
+    says so at the top.
     """
     note = note_context(
         part, as_of=date, edition=number, changes=changes, since=since, medium="email",
+        correction=correction,
     )
     briefing = part.briefing.id
     public_url = public_url.rstrip("/") if public_url else None
+    number_of = int(correction["number"]) if correction else 0
+    path = f"{briefing}/{date}/" + (f"correction-{number_of}/" if number_of else "")
     context = EmailContext(
         **note.as_dict(),
-        pdf_name=pdf_name(briefing, date),
-        web_url=f"{public_url}/{briefing}/{date}/index.html" if public_url else None,
+        pdf_name=pdf_name(briefing, date, number_of),
+        web_url=f"{public_url}/{path}index.html" if public_url else None,
         unsubscribe_url=UNSUBSCRIBE_MARK,
         images=[  # the PNGs themselves travel beside the HTML (multipart/related)
             {"cid": content_id(f.name, f"{briefing}-{date}"), "alt": f.description,

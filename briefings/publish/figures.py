@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
-from briefings.editions import FigureImage
+from briefings.figure_image import FigureImage
 from briefings.model import TLP_COLOURS
 
 if TYPE_CHECKING:

@@ -164,6 +164,8 @@ class NoteContext:
         metadata={"help": "the figures (name, caption, description, svg, key); "
                           "None without figures and in the email (see images)"},
     )
+    correction: Any = field(default=None, metadata={
+        "help": "for a correction: number, why, corrected (what, in words), original (path)"})
     links: dict[str, str] = field(default_factory=dict, metadata={
         "help": "the web page's links, relative to it: 'pdf', 'editions', 'archive'"})
 
@@ -189,7 +191,7 @@ class EmailContext(NoteContext):
 
 def note_context(  # noqa: PLR0913
     part: Slice, *, as_of: str, edition: int, changes: list[str] | None, medium: str,
-    figures: tuple[Figure, ...] | None = None, since: Any = None,
+    figures: tuple[Figure, ...] | None = None, since: Any = None, correction: Any = None,
     links: dict[str, str] | None = None,
 ) -> NoteContext:
     """The template context for one edition of a briefing."""
@@ -228,6 +230,7 @@ def note_context(  # noqa: PLR0913
         created=date.fromisoformat(as_of).isoformat() + "T00:00:00Z",
         figures=figures,
         since=since,
+        correction=correction,
         links=links or {},
     )
 

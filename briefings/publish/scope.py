@@ -50,7 +50,8 @@ class Slice:
             return [i.model_dump(mode="json", by_alias=True, exclude_none=True) for i in items]
 
         return {
-            "briefing": self.briefing.model_dump(mode="json", exclude_none=True),
+            "briefing": self.briefing.model_dump(  # who may read it is not its content
+                mode="json", exclude_none=True, exclude={"red_readers"}),
             "actors": dump(self.actors),
             "motives": dump(self.motives),
             "measures": dump(self.measures),
