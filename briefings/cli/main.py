@@ -10,21 +10,17 @@ import sys
 from datetime import UTC, datetime
 from datetime import date as _date
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Self
+from typing import IO, Any
 
 import click
 
 from briefings import __version__
 from briefings.cli import current_settings
 from briefings.cli.editions import withdraw
+from briefings.cli.progress import Progress
 from briefings.cli.subscribers import subscribers
 from briefings.config import Settings
 from briefings.errors import InvalidKnowledgeBase, UserError
-
-if TYPE_CHECKING:
-    from types import TracebackType
-
-    from click._termui_impl import ProgressBar
 
 SEEDS = click.option(
     "--seeds", type=click.Path(path_type=Path, file_okay=False), default=Path("seeds"),
@@ -164,7 +160,7 @@ def build(  # noqa: PLR0913
     from briefings.cli.editions import show_build
     from briefings.publish.build import build as build_editions
 
-    with _Progress("rendering PDFs") as progress:
+    with Progress("rendering PDFs") as progress:
         report = build_editions(
             seeds=seeds, templates=templates, out=out, date=date, force=force, jobs=jobs,
             only=ids, progress=progress, settings=current_settings(),
@@ -196,7 +192,7 @@ def run(
     settings = current_settings()
     check_alert_to(settings)
     try:
-        with _Progress("rendering PDFs") as progress:
+        with Progress("rendering PDFs") as progress:
             report = run_due(seeds=seeds, templates=templates, out=out,
                              now=now or datetime.now(UTC), jobs=jobs, progress=progress,
                              settings=settings)
@@ -278,7 +274,7 @@ def send(
     check_alert_to(settings)
     chosen = pick_editions(out, date=date, only=ids)
     conn = connect(settings.state, out=out)
-    with _Progress("sending") as progress:
+    with Progress("sending") as progress:
         report = deliver(
             conn=conn, editions=chosen, out=out, only=ids, settings=settings,
             dry_run=dry_run, progress=None if dry_run else progress,
@@ -313,34 +309,6 @@ def serve(out: Path, host: str, port: int) -> None:
     from briefings.deliver.serve import serve as run_server
 
     run_server(out=out, host=host, port=port, settings=current_settings())
-
-
-class _Progress:
-    """A progress bar on a terminal; plain lines elsewhere (CI, logs)."""
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-        self.bar: ProgressBar[int] | None = None
-        self.tty = sys.stderr.isatty()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __call__(self, item: str, done: int, total: int) -> None:
-        if not self.tty:
-            click.echo(f"[{done}/{total}] {item}", err=True)
-            return
-        if self.bar is None:
-            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
-            self.bar.__enter__()
-        self.bar.update(1)
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(kind, error, trace)
 
 
 def main() -> None:
