@@ -27,6 +27,7 @@ from briefings.values import (
     LAST_YEAR,
     MAX_NUMBER,
     check_briefing_id,
+    check_language,
     check_number,
     check_once,
     check_visible,
@@ -63,6 +64,7 @@ CREDIBILITY: dict[int, str] = {
     5: "improbable",
     6: "truth cannot be judged",
 }
+SCALES: dict[str, float] = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 TLP_LEVELS = ("clear", "green", "amber", "amber+strict", "red")
 TLP_COLOURS = {  # TLP 2.0: coloured text on black
     "clear": "#FFFFFF", "green": "#33FF00", "amber": "#FFC000",
@@ -143,6 +145,7 @@ WebAddress = Annotated[
     WithJsonSchema({"type": "string", "format": "uri", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"}),
 ]
 Country = Annotated[str, AfterValidator(_check_country)]
+Language = Annotated[str, AfterValidator(check_language)]
 Currency = Annotated[str, AfterValidator(_check_currency)]
 Cron = Annotated[str, AfterValidator(check_cron)]
 TimeZone = Annotated[str, AfterValidator(_check_timezone)]
@@ -187,6 +190,9 @@ class Item(Contract):
     id: Slug = Field(description="unique within its collection; [a-z0-9][a-z0-9-]*")
 
 
+Subjects = Annotated[list[Slug], Field(description="what it is about (briefings.publish.scope)")]
+
+
 class Source(Item):
     publisher: Text
     title: Text
@@ -197,16 +203,24 @@ class Source(Item):
     notes: Text | None = None
 
 
+class Profile(Contract):  # what an actor is, for the notes on these subjects
+    subjects: list[Slug] = Field(min_length=1, description="the notes this profile is for")
+    summary: Markdown
+    sources: Cites = []
+
+
 class Actor(Item):
     name: Text
     kind: Literal["person", "state", "organisation", "group"]
     native_name: Text | None = Field(None, description="the name in the actor's own script")
+    lang: Language | None = Field(None, description="BCP 47 language of native_name, e.g. ko")
     aliases: list[Text] = []
     country: Country | None = Field(None, description="ISO 3166-1 alpha-2")
     role: Text | None = None
     leads: Slug | None = Field(None, description="id of the actor this one leads")
     summary: Markdown | None = None
     sources: Cites = []
+    profiles: list[Profile] = Field([], description="per subject, for summary and sources")
 
 
 class Motive(Item):
@@ -218,6 +232,7 @@ class Motive(Item):
     sources: Cites
     priority: Literal["primary", "secondary"] = "secondary"
     description: Markdown | None = None
+    subjects: Subjects = []
 
 
 class Measure(Item):
@@ -236,12 +251,19 @@ class Measure(Item):
     ends: Date | None = None
     authority: Text | None = None
     description: Markdown | None = None
+    subjects: Subjects = []
 
 
 class Value(Contract):
-    amount: Quantity
+    amount: Quantity = Field(description="e.g. 93800000000, 1.75e9, or 1.75 with a scale")
     currency: Currency = Field(description="ISO 4217")
     period: Text | None = None
+    scale: Literal["thousand", "million", "billion", "trillion"] | None = None  # 1.75 billion
+    estimate: bool = Field(default=False, description="an estimate: printed with 'about'")
+
+    @property
+    def total(self) -> float:  # in units of the currency
+        return self.amount * SCALES.get(self.scale or "", 1)
 
 
 class Dealing(Item):
@@ -259,6 +281,7 @@ class Dealing(Item):
     start: Date | None = None
     end: Date | None = None
     summary: Markdown | None = None
+    subjects: Subjects = []
 
 
 class Event(Item):
@@ -268,6 +291,7 @@ class Event(Item):
     actors: list[Slug] = []
     location: Text | None = None
     summary: Markdown | None = None
+    subjects: Subjects = []
 
 
 class Judgment(Item):
@@ -278,6 +302,7 @@ class Judgment(Item):
     about: list[Slug] = []
     basis: Markdown | None = None
     indicators: list[Text] = Field([], description="what would change the judgment")
+    subjects: Subjects = []
 
 
 class Briefing(Item):
@@ -293,6 +318,11 @@ class Briefing(Item):
     timezone: TimeZone = "UTC"
     sections: Annotated[list[Section], AfterValidator(check_once)] = list(SECTIONS)
     on_unchanged: Literal["send", "skip"] = "send"
+    subjects: list[Slug] = Field([], description="what the note covers: items sharing one")
+    include: list[Slug] = Field([], description="ids of items always in this briefing")
+    exclude: list[Slug] = Field([], description="ids of items never in this briefing")
+    key_judgments: list[Slug] = Field([], description="judgment ids, most important first")
+    cutoff: Date | None = Field(None, description="information cut-off (default: newest cited)")
     red_readers: list[Address] = Field(
         [], description="for TLP:RED: the addresses of the only readers it may go to")
 
@@ -308,13 +338,17 @@ COLLECTIONS: dict[str, type[Item]] = {
     "briefings": Briefing,
 }
 
-# Which fields name ids of which collection, for cross-reference checks.
-REFERENCES: dict[str, dict[str, str]] = {
+# The collections a briefing's subjects, include and exclude choose from.
+ITEMS = ("motives", "measures", "dealings", "events", "judgments")
+# Which fields name ids of which collection(s), for cross-reference checks.
+REFERENCES: dict[str, dict[str, str | tuple[str, ...]]] = {
     "actors": {"leads": "actors"},
     "motives": {"actor": "actors"},
     "measures": {"imposed_by": "actors", "targets": "actors"},
     "dealings": {"from": "actors", "to": "actors", "in_return_for": "dealings"},
     "events": {"actors": "actors"},
     "judgments": {"about": "actors"},
-    "briefings": {"actors": "actors"},
+    "briefings": {
+        "actors": "actors", "key_judgments": "judgments", "include": ITEMS, "exclude": ITEMS,
+    },
 }

@@ -110,3 +110,17 @@ def check_once(values: list[Any]) -> list[Any]:
             raise ValueError(f"{value!r} is listed twice")
         seen.add(value)
     return values
+
+
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+
+
+def check_language(value: str) -> str:
+    """A BCP 47 language tag whose primary language ISO 639 knows: ``ko``, ``zh-Hans``."""
+    import pycountry
+
+    primary = value.split("-", maxsplit=1)[0].lower()
+    field = "alpha_2" if len(primary) == 2 else "alpha_3"
+    if not _LANGUAGE.match(value) or pycountry.languages.get(**{field: primary}) is None:
+        raise ValueError(f"expected a BCP 47 language tag such as ko, ru or zh-Hans, got {value!r}")
+    return value

@@ -66,3 +66,8 @@ def no_warnings(caplog: pytest.LogCaptureFixture):
     yield caplog
     bad = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert not bad, [r.getMessage() for r in bad]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-goldens", action="store_true",
+                     help="rewrite tests/golden/ from the seeds instead of comparing")

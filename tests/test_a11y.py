@@ -20,7 +20,7 @@ from conftest import SAMPLE_DATE
 
 from briefings.deliver.mail import compose, message_for, sender_address
 from briefings.deliver.subscribers import Subscriber
-from briefings.editions import read_edition
+from briefings.editions import PUBLIC, read_edition
 from briefings.publish.render import get_env
 
 pytestmark = pytest.mark.skipif(missing_tools() is not None, reason=str(missing_tools()))
@@ -52,13 +52,15 @@ def email_page(folder: Path, target: Path) -> Path:
 def pages(seeds_out: Path, sample_out: Path, tmp_path_factory: pytest.TempPathFactory):
     """Every kind of page a reader sees, from the seeds and the sample."""
     folder = tmp_path_factory.mktemp("pages")
-    editions = sorted(seeds_out.glob("*/*/index.html"))
+    editions = sorted(p for p in seeds_out.glob("*/*/index.html")
+                      if p.parent.parent.name != PUBLIC)
     assert len(editions) >= 3
     found = [
         *editions,
         *sample_out.glob(f"*/{SAMPLE_DATE}/index.html"),
         seeds_out / "index.html",
-        *sorted(seeds_out.glob("*/index.html")),
+        *sorted(p for p in seeds_out.glob("*/index.html") if p.parent.name != PUBLIC),
+        *sorted((seeds_out / PUBLIC).rglob("*.html")),  # the public site
     ]
     for n, edition in enumerate(editions):
         found.append(email_page(edition.parent, folder / f"email-{n}.html"))

@@ -113,6 +113,11 @@ def test_the_public_site_holds_only_what_may_be_public(
     for href in (a["href"] for a in index.select("a[href]")):
         assert (site / href).resolve().is_relative_to(site.resolve())
         assert (site / href).is_file(), href
+    for page in site.glob("*/*/index.html"):  # a public page's own links stay on the site
+        soup = BeautifulSoup(page.read_text(), "html.parser")
+        for href in (a["href"] for a in soup.select("nav.edition-links a")):
+            assert (page.parent / href).resolve().is_relative_to(site.resolve()), href
+            assert (page.parent / href).is_file(), href
     private = BeautifulSoup((out / "index.html").read_text(), "html.parser")
     assert private.select_one("#briefing-note-red .tlp").get_text() == "TLP:RED"
 

@@ -55,7 +55,7 @@ def test_each_kind_of_change_is_worded(tmp_path, sample_copy, sample_out):
         "(40–50%) → highly likely (80–90%).",
         "↑ Confidence in “Qamaria will impose the levy within six months.”: low → moderate.",
         "Measure “Levy on Highland imports”: threatened → in force.",
-        "Measure “Levy on Highland imports”: rate 15% → 25%.",
+        "↑ Measure “Levy on Highland imports”: rate 15% → 25%.",
         "Dealing Highland Republic → Basin Council (trade): proposed → confirmed.",
         "No longer in this briefing: motive Highland Republic: Sell hydroelectric power to its "
         "neighbours.",

@@ -363,7 +363,8 @@ def test_an_item_that_fails_gives_one_error_not_one_per_reference(write_yaml):
          "got 'State'; did you mean 'state'?"),
         ("actors:\n  - id: a\n    name: A\n    kind: state\n    contry: NO\n",
          "actors[a].contry: unknown field; did you mean 'country'?; the fields here are id, "
-         "name, kind, native_name, aliases, country, role, leads, summary, sources"),
+         "name, kind, native_name, lang, aliases, country, role, leads, summary, sources, "
+         "profiles"),
         ("actors:\n  - id: a\n    name: A\n    kind: state\n"
          "    sources: [{source: src, cred: 2}]\n",
          "actors[a].sources[0].cred: unknown field; did you mean 'credibility'?; the fields here "

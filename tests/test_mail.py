@@ -135,7 +135,8 @@ def test_the_html_carries_bluf_judgments_changes_and_links(letter):
 def test_the_plain_text_is_written_from_the_data(letter):
     message = _parse(message_for(letter, _reader(), unsubscribe_path="/unsubscribe/7/tok"))
     text = message.get_body(("plain",)).get_content()
-    assert "Highland's reservoir is filling; Qamaria threatens a **15% levy**." in text
+    assert "Highland's reservoir is filling; Qamaria threatens a 15% levy." in text
+    assert "**" not in text, "Markdown is written as plain text"
     assert "1. Qamaria will impose the levy within six months." in text
     assert "Realistic possibility (40–50%), low confidence" in text
     assert f"Read the full note on the web: {PUBLIC}/river-dispute/{DATE}/index.html" in text
@@ -209,7 +210,7 @@ def test_an_edition_is_mailed_as_it_was_built_without_its_snapshot(built, tmp_pa
     assert "15% levy" in snapshot["briefing"]["bluf"]
     assert soup.select_one("div.bluf strong").get_text() == "15% levy"
     text = letter.text
-    assert text.index("WHAT CHANGED") < text.index("KEY JUDGMENTS")  # near the top
+    assert text.index("KEY JUDGMENTS") < text.index("WHAT CHANGED")  # the sections' order
 
 
 def test_the_manifest_lists_the_email_parts_with_sizes_and_hashes(built):

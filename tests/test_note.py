@@ -17,10 +17,17 @@ def page(out: Path, briefing: str = "river-dispute", date: str = SAMPLE_DATE) ->
     return BeautifulSoup((out / briefing / date / "index.html").read_text(), "html.parser")
 
 
-def test_every_section_is_there_with_its_name_as_id(sample_out):
+def test_front_page_then_body_then_annexes_each_with_its_id(sample_out):
     soup = page(sample_out)
     ids = [s["id"] for s in soup.select("main > section")]
-    assert ids == [*SECTIONS, "annex"]
+    front, body = ["bluf", "key-judgments"], ["changes", "motives", "dealings", "measures",
+                                              "timeline"]
+    annexes = ["judgments-basis", "actors", "sources", "annex"]  # 3 events: all in the body
+    assert ids == [*front, *body, *annexes]
+    assert set(SECTIONS) <= {*ids}
+    headings = [soup.select_one(f"#{a} > h2").get_text() for a in annexes]
+    assert headings == ["Annex A: Basis of the key judgments", "Annex B: Actor profiles",
+                        "Annex C: Sources", "Annex D: How to read this note"]
 
 
 def test_header_has_title_subtitle_date_edition_author_and_tlp(sample_out):
@@ -30,6 +37,10 @@ def test_header_has_title_subtitle_date_edition_author_and_tlp(sample_out):
     assert subtitle == "Dam filling, a threatened levy and the talks"
     assert header.select_one("time")["datetime"] == SAMPLE_DATE
     assert header.select_one("time").get_text() == "1 April 2024"
+    facts = dict(zip([dt.get_text() for dt in header.select("dt")],
+                     [dd.get_text(" ", strip=True) for dd in header.select("dd")], strict=True))
+    assert facts["Edition date"] == "1 April 2024"
+    assert facts["Information cut-off"] == "14 March 2024"  # the newest source and event
     assert header.select_one(".edition-number").get_text() == "1"
     assert "Test desk" in header.get_text()
     marking = header.select_one(".tlp")
@@ -38,7 +49,8 @@ def test_header_has_title_subtitle_date_edition_author_and_tlp(sample_out):
 
 
 def test_key_judgments_show_phia_term_band_confidence_basis_and_indicators(sample_out):
-    judgments = page(sample_out).select("#key-judgments .judgment")
+    soup = page(sample_out)
+    judgments = soup.select("#key-judgments .judgment")
     assert [j["id"] for j in judgments] == ["judgment-levy-imposed", "judgment-talks-resume"]
     first = judgments[0]
     assert first.select_one(".statement").get_text().startswith(
@@ -46,9 +58,12 @@ def test_key_judgments_show_phia_term_band_confidence_basis_and_indicators(sampl
     assert first.select_one(".likelihood").get_text() == "Realistic possibility"
     assert first.select_one(".band").get_text() == "(40–50%)"
     assert first.select_one(".confidence").get_text() == "Low confidence"
-    assert "no date was given" in first.select_one(".basis").get_text()
-    assert [li.get_text() for li in first.select(".indicators li")] == [
+    assert first.select_one("a.to-basis")["href"] == "#basis-levy-imposed"
+    basis = soup.select_one("#judgments-basis #basis-levy-imposed")
+    assert "no date was given" in basis.select_one(".basis").get_text()
+    assert [li.get_text() for li in basis.select(".indicators li")] == [
         "A date set for the levy", "Talks resuming at the Basin Council"]
+    assert soup.select_one("#basis-talks-resume") is None  # nothing to add: no entry
 
 
 def test_every_citation_links_to_a_numbered_source_with_its_grade(sample_out):
@@ -78,25 +93,31 @@ def test_timeline_is_in_date_order_at_each_dates_precision(sample_out):
 
 def test_actors_with_native_names_motives_dealings_and_measures(sample_out):
     soup = page(sample_out)
-    qamaria = soup.select_one("#actor-qamaria")
-    assert qamaria.select_one(".native-name").get_text() == "قمرية"
+    qamaria = soup.select_one("#actors #actor-qamaria")
+    native = qamaria.select_one(".native-name")
+    assert native.get_text() == "قمرية"
+    assert (native["lang"], native["dir"]) == ("und", "rtl")  # no lang in the data; Arabic
+    highland = soup.select_one("#actor-highland .native-name")
+    assert "dir" not in highland.attrs
     assert qamaria.select_one(".summary strong").get_text() == "most"
-    assert [m["id"] for m in soup.select("#motives .motive")] == [
+    assert [m.select_one(".goal").get_text() for m in soup.select("#motives .motive")] == [
+        "Keep the river's flow at its historic level",
+        "Sell hydroelectric power to its neighbours"]
+    assert [m["id"] for m in soup.select("#actors .motive")] == [
         "motive-qamaria-water", "motive-highland-power"]
-    row = soup.select_one("#dealing-power-sale")
-    cells = [td.get_text(" ", strip=True) for td in row.select("td")]
-    assert cells[0] == "Highland Republic" and cells[1] == "Basin Council"
-    assert "electricity" in cells[2] and "1,200,000 USD (per year)" in cells[2]
-    assert cells[4] == "proposed"
+    power = soup.select_one("#dealing-power-sale")
+    head = power.select_one(".dealing-head").get_text(" ", strip=True)
+    assert head.startswith("Highland Republic → Basin Council : trade (electricity) · proposed")
+    assert power.select_one(".value").get_text() == "US$1.2m (per year)"
     levy = [td.get_text(" ", strip=True) for td in soup.select("#measure-qamaria-levy td")]
-    assert levy[1:6] == ["Qamaria", "Highland Republic", "tariff", "threatened", "15%"]
-    assert levy[6] == "announced 14 March 2024"
+    assert levy[1:4] == ["Qamaria → Highland Republic", "tariff , threatened", "15%"]
+    assert levy[4] == "announced 14 March 2024"
 
 
 def test_first_edition_says_so_and_annex_explains_the_yardstick(sample_out):
     soup = page(sample_out)
     assert "first edition" in soup.select_one("#changes").get_text()
-    annex = soup.select_one("#annex").get_text()
+    annex = soup.select_one("#annex").get_text()  # Annex: how to read this note
     for phrase in ("Remote chance", "95–100%", "Usually reliable", "Improbable", "TLP"):
         assert phrase in annex
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import socket
 import stat
 import threading
@@ -217,6 +218,38 @@ def test_a_full_disk_mid_edition_is_a_clean_error_and_changes_nothing(
     assert last.startswith(f"Error: cannot write {out / 'river-dispute' / SAMPLE_DATE}: "
                            "No space left on device"), last
     assert _files(out) == before
+    assert not [p for p in out.rglob(".*") if p.is_dir()], "temporary folders were left behind"
+
+
+def test_a_full_disk_while_copying_the_public_site_keeps_the_old_site(
+    tmp_path, sample_copy, monkeypatch,
+):
+    kb = sample_copy / "knowledge.yaml"
+    kb.write_text(kb.read_text(encoding="utf-8").replace("tlp: green", "tlp: clear", 1),
+                  encoding="utf-8")
+    out = tmp_path / "out"
+    build(seeds=sample_copy, templates=None, out=out, date=SAMPLE_DATE, jobs=1)
+    site = {p: b for p, b in _files(out).items() if p.is_relative_to(out / editions.PUBLIC)}
+    assert any(p.suffix == ".pdf" for p in site), "a TLP:CLEAR edition is on the public site"
+    _add_actor(sample_copy, "Changed summary")
+
+    def no_links(*_args: object) -> None:
+        raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
+
+    def full(*_args: object, **_kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "link", no_links)
+    monkeypatch.setattr(shutil, "copyfile", full)
+    result = CliRunner().invoke(cli, ["build", "--seeds", str(sample_copy), "--out", str(out),
+                                      "--date", SAMPLE_DATE, "--jobs", "1"])
+    monkeypatch.undo()
+    assert result.exit_code == 1, result.output
+    assert not isinstance(result.exception, OSError), "no traceback"
+    assert f"Error: cannot write {out / editions.PUBLIC}: No space left on device" \
+        in result.output
+    after = {p: b for p, b in _files(out).items() if p.is_relative_to(out / editions.PUBLIC)}
+    assert after == site
     assert not [p for p in out.rglob(".*") if p.is_dir()], "temporary folders were left behind"
 
 

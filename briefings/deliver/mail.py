@@ -96,7 +96,10 @@ def compose(
     if edition.email:
         html = read_part(edition, edition.email["html"]).decode()
         text = read_part(edition, edition.email["text"]).decode()
-        figures = tuple(FigureImage.read(r, edition.folder) for r in edition.figures)
+        figures = tuple(  # the PNGs the HTML shows (a section left out shows none)
+            image for image in (FigureImage.read(r, edition.folder) for r in edition.figures)
+            if content_id(image.name, f"{edition.briefing}-{edition.date}") in html
+        )
     else:
         html, text, figures = *_letter_without_parts(edition), ()
     attachment = MIMEPart(policy=policy.SMTP)

@@ -31,6 +31,7 @@ from markupsafe import Markup
 from briefings.editions import (
     PUBLIC,
     Edition,
+    cannot_write,
     corrections,
     editions,
     read_edition,
@@ -53,20 +54,21 @@ def write_archive(
     every = editions(out)
     _write_pages(env, out, _shelves(out, every, levels=None), public=False,
                  feed=f"{PUBLIC}/{FEED}", levels=levels)
-    site = Path(tempfile.mkdtemp(prefix=f".{PUBLIC}-", dir=out))
-    try:
-        site.chmod(0o755)
-        shown = [e for e in every if e.tlp in levels]
-        for edition in (e for e in shown if not e.withdrawn):  # withdrawn: listed, not copied
-            _copy_edition(out, site, edition, levels)
-        shelves = _shelves(out, shown, levels=levels)
-        _write_pages(env, site, shelves, public=True, feed=FEED, levels=levels)
-        write_file(site / FEED, atom_feed(shelves, levels=levels, public_url=public_url))
-        replace_folder(site, out / PUBLIC)
-        (out / FEED).unlink(missing_ok=True)  # where older versions wrote the feed
-    except BaseException:
-        shutil.rmtree(site, ignore_errors=True)
-        raise
+    with cannot_write(out / PUBLIC):  # a full disk while copying: the old site stays
+        site = Path(tempfile.mkdtemp(prefix=f".{PUBLIC}-", dir=out))
+        try:
+            site.chmod(0o755)
+            shown = [e for e in every if e.tlp in levels]
+            for edition in (e for e in shown if not e.withdrawn):  # withdrawn: not copied
+                _copy_edition(out, site, edition, levels)
+            shelves = _shelves(out, shown, levels=levels)
+            _write_pages(env, site, shelves, public=True, feed=FEED, levels=levels)
+            write_file(site / FEED, atom_feed(shelves, levels=levels, public_url=public_url))
+            replace_folder(site, out / PUBLIC)
+            (out / FEED).unlink(missing_ok=True)  # where older versions wrote the feed
+        except BaseException:
+            shutil.rmtree(site, ignore_errors=True)
+            raise
 
 
 def _shelves(

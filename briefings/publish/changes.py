@@ -23,13 +23,13 @@ def describe_changes(before: Slice, after: Slice) -> list[str]:
     """Sentences saying how ``after`` differs from ``before`` (empty: nothing changed)."""
     lines: list[str] = []
     old_j, new_j = _by_id(before.judgments), _by_id(after.judgments)
-    for jid in new_j.keys() & old_j.keys():
+    for jid in (j for j in new_j if j in old_j):  # the slice's order, never a set's
         lines += _judgment(old_j[jid], new_j[jid])
     old_m, new_m = _by_id(before.measures), _by_id(after.measures)
-    for mid in new_m.keys() & old_m.keys():
+    for mid in (m for m in new_m if m in old_m):
         lines += _measure(old_m[mid], new_m[mid])
     old_d, new_d = _by_id(before.dealings), _by_id(after.dealings)
-    for did in new_d.keys() & old_d.keys():
+    for did in (d for d in new_d if d in old_d):
         if old_d[did].status != new_d[did].status:
             lines.append(f"Dealing {_dealing_name(after, new_d[did])}: "
                          f"{old_d[did].status} → {new_d[did].status}.")
@@ -72,7 +72,8 @@ def _measure(old: Any, new: Any) -> list[str]:
     if old.rate_percent != new.rate_percent:
         before = "none" if old.rate_percent is None else f"{old.rate_percent:g}%"
         after = "none" if new.rate_percent is None else f"{new.rate_percent:g}%"
-        lines.append(f"Measure “{new.title}”: rate {before} → {after}.")
+        up = (new.rate_percent or 0) > (old.rate_percent or 0)
+        lines.append(f"{'↑' if up else '↓'} Measure “{new.title}”: rate {before} → {after}.")
     return lines
 
 

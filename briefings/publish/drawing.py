@@ -15,10 +15,16 @@ if TYPE_CHECKING:
     from briefings.publish.scope import Slice
 
 
+FIGURE_SECTIONS = {"relationships": "dealings", "measures": "measures", "timeline": "timeline"}
+
+
 def draw_figures(part: Slice) -> tuple[Figure, ...]:
-    """The figures of ``part`` that have something to show, in reading order."""
+    """The figures of ``part`` that have something to show, in reading order; a figure
+    whose section the briefing leaves out is not drawn (web, PDF and email lack it)."""
+    shown = {f for f, section in FIGURE_SECTIONS.items() if section in part.briefing.sections}
     with ThreadPoolExecutor(1) as pool:  # dot runs in its own processes meanwhile
-        graph = pool.submit(relationship_map, part)
-        figures = [charts.measures_chart(part), timeline.timeline_chart(part)]
-        figures.insert(0, graph.result())
+        graph = pool.submit(relationship_map, part) if "relationships" in shown else None
+        figures = [charts.measures_chart(part) if "measures" in shown else None,
+                   timeline.timeline_chart(part) if "timeline" in shown else None]
+        figures.insert(0, graph.result() if graph else None)
     return tuple(f for f in figures if f is not None)

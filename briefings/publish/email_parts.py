@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from briefings.editions import EMAIL_HTML, EMAIL_TEXT, UNSUBSCRIBE_MARK, pdf_name
 from briefings.errors import UserError
 from briefings.figure_image import content_id
+from briefings.publish.drawing import FIGURE_SECTIONS
+from briefings.publish.outline import EMAIL_ITEMS, outline
 from briefings.publish.render import EmailContext, choices, note_context, render_template
 
 if TYPE_CHECKING:
@@ -53,9 +55,11 @@ def render_email(  # noqa: PLR0913
         unsubscribe_url=UNSUBSCRIBE_MARK,
         images=[  # the PNGs themselves travel beside the HTML (multipart/related)
             {"cid": content_id(f.name, f"{briefing}-{date}"), "alt": f.description,
-             "caption": f.caption, "key": f.key}
+             "caption": f.caption, "key": f.key, "section": FIGURE_SECTIONS.get(f.name)}
             for f in figures
         ],
+        email_lines=outline(part),
+        email_items=EMAIL_ITEMS,
     ).as_dict()
     html_names, text_names = choices(EMAIL_HTML, briefing), choices(EMAIL_TEXT, briefing)
     html = _inline(render_template(env, html_names, context))

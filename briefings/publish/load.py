@@ -7,24 +7,16 @@ All problems of a run are collected and raised together as one
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, get_args
+from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
 from briefings.errors import InvalidKnowledgeBase, Problem
 from briefings.model import COLLECTIONS, MAX_ID, REFERENCES, SLUG
-from briefings.reader import Located, Path_, ReadError, display, read_yaml, seed_files
-
-if TYPE_CHECKING:
-    from pydantic_core import ErrorDetails
-
-Items = dict[str, dict[str, Any]]  # collection -> {id: item}
-Places = dict[tuple[str, str], tuple[str, Located, Path_]]  # (collection, id) -> file, doc, path
-Report = Callable[[Path_, str, str], None]
+from briefings.reader import Located, ReadError, display, read_yaml, seed_files
 
 
 @dataclass(frozen=True)
@@ -39,8 +31,8 @@ class KnowledgeBase:
 
 def load(seeds: Path) -> KnowledgeBase:
     """Read, validate and cross-check the knowledge base below ``seeds``."""
-    items: Items = {name: {} for name in COLLECTIONS}
-    places: Places = {}
+    items: dict[str, dict[str, Any]] = {name: {} for name in COLLECTIONS}
+    places: dict[tuple[str, str], tuple[str, Located, tuple]] = {}
     paths, problems = seed_files(seeds)
     for path in paths:
         name = display(path)
@@ -58,10 +50,8 @@ def load(seeds: Path) -> KnowledgeBase:
     return KnowledgeBase(items)
 
 
-def _collect(
-    name: str, doc: Located, items: Items, places: Places, problems: list[Problem],
-) -> None:
-    def report(path: Path_, where: str, message: str) -> None:
+def _collect(name, doc: Located, items, places, problems) -> None:  # noqa: ANN001
+    def report(path: tuple, where: str, message: str) -> None:
         line, column = doc.mark(path)
         problems.append(Problem(name, line, column, where, message))
 
@@ -86,8 +76,7 @@ def _collect(
 
 
 def _collect_items(  # noqa: PLR0913
-    name: str, doc: Located, collection: str, entries: list[Any], items: Items,
-    places: Places, report: Report,
+    name, doc, collection, entries, items, places, report,  # noqa: ANN001
 ) -> None:
     model = COLLECTIONS[collection]
     for index, entry in enumerate(entries):
@@ -111,9 +100,7 @@ def _collect_items(  # noqa: PLR0913
         items[collection][item.id] = item
 
 
-def _mark_reported(
-    collection: str, entries: list[Any], doc: Located, name: str, places: Places,
-) -> None:
+def _mark_reported(collection, entries, doc, name, places) -> None:  # noqa: ANN001
     """Remember the ids of items already reported, so references to them say nothing."""
     for index, entry in enumerate(entries):
         item_id = entry.get("id") if isinstance(entry, dict) else None
@@ -121,34 +108,45 @@ def _mark_reported(
             places.setdefault((collection, item_id), (name, doc, (collection, index)))
 
 
-def _cross_check(items: Items, places: Places, problems: list[Problem]) -> None:
+def _cross_check(items, places, problems) -> None:  # noqa: ANN001
     for collection, fields in REFERENCES.items():
         for item_id, item in items[collection].items():
             name, doc, path = places[(collection, item_id)]
             for field_name, target in fields.items():
                 value = getattr(item, "from_" if field_name == "from" else field_name)
                 refs = value if isinstance(value, list) else [value]
+                targets = (target,) if isinstance(target, str) else target
                 for index, ref in enumerate(refs):
-                    if message := _missing(items, places, target, ref):
+                    if message := _missing(items, places, targets, ref):
                         loc = (field_name, index) if isinstance(value, list) else (field_name,)
                         line, column = doc.mark((*path, *loc))
                         where = f"{collection}[{item_id}]{_where(loc)}"
                         problems.append(Problem(name, line, column, where, message))
     for collection, by_id in items.items():
         for item_id, item in by_id.items():
-            for index, citation in enumerate(getattr(item, "sources", None) or ()):
-                if message := _missing(items, places, "sources", citation.source):
+            for loc, citation in _citations(item):
+                if message := _missing(items, places, ("sources",), citation.source):
                     name, doc, path = places[(collection, item_id)]
-                    line, column = doc.mark((*path, "sources", index))
-                    where = f"{collection}[{item_id}].sources[{index}]"
+                    line, column = doc.mark((*path, *loc))
+                    where = f"{collection}[{item_id}]{_where(loc)}"
                     problems.append(Problem(name, line, column, where, message))
 
 
-def _missing(items: Items, places: Places, target: str, ref: str | None) -> str | None:
+def _citations(item: Any) -> list[tuple[tuple, Any]]:
+    """Each citation of an item (an actor's profiles included) with where it is."""
+    found = [(("sources", i), c) for i, c in enumerate(getattr(item, "sources", None) or ())]
+    for p, profile in enumerate(getattr(item, "profiles", None) or ()):
+        found += [(("profiles", p, "sources", i), c) for i, c in enumerate(profile.sources)]
+    return found
+
+
+def _missing(items, places, targets: tuple[str, ...], ref: str | None) -> str | None:  # noqa: ANN001
     """The problem with a reference to ``ref``, if it names nothing (or nothing valid)."""
-    if ref is None or ref in items[target] or (target, ref) in places:
+    if ref is None or any(ref in items[t] or (t, ref) in places for t in targets):
         return None  # present, or an item already reported as invalid
-    return f"no {target[:-1]} with id {ref!r}{suggest(ref, items[target])}"
+    kinds = " or ".join(t[:-1] for t in targets)
+    known = [k for t in targets for k in items[t]]
+    return f"no {kinds} with id {ref!r}{suggest(ref, known)}"
 
 
 def suggest(word: str, known: Any) -> str:
@@ -173,7 +171,7 @@ def _label(collection: str, index: int, entry: Any) -> str:
     return f"{collection}[{index}]"
 
 
-def _where(loc: Path_) -> str:
+def _where(loc: tuple) -> str:
     return "".join(
         f"[{part}]" if isinstance(part, int) else f".{_short(str(part))}" for part in loc
     )
@@ -189,7 +187,7 @@ _MESSAGES = {
 }
 
 
-def _message(error: ErrorDetails, model: type[BaseModel]) -> str:  # noqa: PLR0911
+def _message(error: dict[str, Any], model: type[BaseModel]) -> str:  # noqa: PLR0911
     kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
     shown = _shown(value)
     if kind in _MESSAGES:
@@ -210,7 +208,7 @@ def _message(error: ErrorDetails, model: type[BaseModel]) -> str:  # noqa: PLR09
         return f"expected an id of a-z, 0-9 and '-' (a slug), got {shown}{guess}"
     if kind == "string_too_long" and ctx.get("max_length") == MAX_ID:
         return (f"an id is at most {MAX_ID} characters (it names files and web addresses), "
-                f"got {len(str(value))}: {shown}")
+                f"got {len(value)}: {shown}")
     if kind == "list_type" and isinstance(value, str):
         return f"expected a list, e.g. [{value}], got {shown}"
     message = error["msg"][0].lower() + error["msg"][1:]
@@ -222,7 +220,7 @@ def _shown(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 2] + "…" + text[-1]
 
 
-def _fields_at(model: type[BaseModel], loc: Path_) -> list[str]:
+def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
     """The field names allowed at ``loc`` inside ``model`` (empty if it cannot tell)."""
     current: type[BaseModel] | None = model
     for part in loc:

@@ -1,11 +1,8 @@
 """Render a briefing slice through the Jinja2 templates into HTML.
 
-:func:`get_env` is the environment publishing renders with: the one template
-environment of :func:`briefings.config.template_env` (the project's folder searched
-first, then the packaged templates; ``default:NAME`` always the packaged one;
-autoescape on, ``StrictUndefined``) with every filter. Templates are chosen from
-specific to generic (:func:`choices`); the context is :class:`NoteContext`, and
-:class:`EmailContext` for the email, every field documented.
+One environment factory (:func:`get_env`) builds every environment: a list of
+template folders searched in order (the project's, then the packaged defaults),
+autoescape on for every template, ``StrictUndefined``, and every filter.
 """
 
 from __future__ import annotations
@@ -14,7 +11,6 @@ import base64
 import hashlib
 from dataclasses import dataclass, field, fields
 from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,63 +19,38 @@ from markupsafe import Markup
 
 from briefings import __version__
 from briefings.config import template_dirs, template_env
+from briefings.publish.wording import (
+    date_range,
+    date_text,
+    markdown_parser,
+    money,
+    percent,
+    period_text,
+    plain,
+    text_dir,
+)
 
 if TYPE_CHECKING:
-    from markdown_it.token import Token
-
     from briefings.model import Briefing, Motive, Section
     from briefings.publish.figures import Figure
     from briefings.publish.scope import Slice
 
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July",
-    "August", "September", "October", "November", "December",
-)
-
-
-@cache
-def _markdown() -> Any:
-    from markdown_it import MarkdownIt
-
-    md = MarkdownIt("commonmark", {"html": False})
-    md.add_render_rule("image", _image_as_link)
-    return md
-
-
-def _image_as_link(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
-    """An image becomes a link to it (its alt text): no reader's client fetches anything."""
-    from markdown_it.common.utils import escapeHtml
-
-    token = tokens[idx]
-    alt = self.renderInlineAsText(token.children or [], options, env)
-    src = str(token.attrGet("src") or "")
-    in_link = sum((t.type == "link_open") - (t.type == "link_close") for t in tokens[:idx]) > 0
-    if in_link or not src.startswith(("https://", "http://")):
-        return escapeHtml(alt)
-    return f'<a href="{escapeHtml(src)}">{escapeHtml(alt or src)}</a>'
+FRONT_PAGE = ("bluf", "key-judgments")  # the sections that open every note and email
+SECTION_TITLES = {
+    "bluf": "Bottom line up front", "key-judgments": "Key judgments", "changes": "What changed",
+    "actors": "Actor profiles", "motives": "Motives", "dealings": "Dealings",
+    "measures": "Measures", "timeline": "Timeline", "sources": "Sources",
+}
 
 
 def markdown(text: str | None) -> Markup:
     """CommonMark to HTML; raw HTML in the text stays text, images become links."""
-    return Markup(_markdown().render(text or ""))  # noqa: S704 - html is off, no images
-
-
-def date_text(value: str) -> str:
-    """A partial date at its precision: ``2023``, ``September 2023``, ``12 September 2023``."""
-    parts = value.split("-")
-    if len(parts) == 1:
-        return value
-    month = _MONTHS[int(parts[1]) - 1]
-    return f"{month} {parts[0]}" if len(parts) == 2 else f"{int(parts[2])} {month} {parts[0]}"
+    return Markup(markdown_parser().render(text or ""))  # noqa: S704 - html is off, no images
 
 
 def words(value: str) -> str:
     """A vocabulary term as words: ``realistic-possibility`` → ``realistic possibility``."""
     return value.replace("-", " ")
-
-
-def percent(value: float) -> str:
-    return f"{value:g}%"
 
 
 def svg_data_url(value: str) -> str:
@@ -110,7 +81,8 @@ def get_env(templates: Path | None = None) -> jinja2.Environment:
     env = template_env(templates)
     env.filters.update(
         md=markdown, date_text=date_text, words=words, percent=percent, safe_svg=safe_svg,
-        svg_data_url=svg_data_url,
+        svg_data_url=svg_data_url, date_range=date_range, money=money, period_text=period_text,
+        plain=plain, text_dir=text_dir,
     )
     return env
 
@@ -147,7 +119,9 @@ class NoteContext:
     medium: str = field(
         metadata={"help": "'web' for the web page, 'print' for the PDF, 'email' for the email"}
     )
-    sections: list[Section] = field(metadata={"help": "the section names to show, in order"})
+    sections: list[Section] = field(metadata={
+        "help": "the section names to show, in the briefing's order, but bluf and "
+                "key-judgments first: they are the front page"})
     source_numbers: dict[str, int] = field(metadata={"help": "source id -> its number"})
     sources_by_id: dict[str, Any] = field(metadata={"help": "source id -> source"})
     motives_by_actor: dict[str, list[Motive]] = field(metadata={"help": "actor id -> its motives"})
@@ -163,6 +137,15 @@ class NoteContext:
         default=None,
         metadata={"help": "the figures (name, caption, description, svg, key); "
                           "None without figures and in the email (see images)"},
+    )
+    cutoff: str = field(default="", metadata={
+        "help": "the information cut-off: the briefing's cutoff, else the newest source or "
+                "event the assessment rests on (YYYY[-MM[-DD]]); '' when there is none"})
+    titles: dict[str, str] = field(
+        default_factory=lambda: dict(SECTION_TITLES), metadata={"help": "section -> heading"}
+    )
+    dealings_by_id: dict[str, Any] = field(
+        default_factory=dict, metadata={"help": "dealing id -> dealing (in_return_for)"}
     )
     correction: Any = field(default=None, metadata={
         "help": "for a correction: number, why, corrected (what, in words), original (path)"})
@@ -184,9 +167,12 @@ class EmailContext(NoteContext):
     unsubscribe_url: str = field(
         metadata={"help": "the reader's unsubscribe link (filled in for each reader at send)"}
     )
-    images: list[dict[str, Any]] = field(
-        metadata={"help": 'the figure PNGs: cid (for src="cid:..."), alt, caption, key lines'}
-    )
+    images: list[dict[str, Any]] = field(metadata={
+        "help": 'the figure PNGs: cid (for src="cid:..."), alt, caption, key lines, section'})
+    email_lines: dict[str, list[str]] = field(metadata={
+        "help": "each section's lines for the email, from the data (publish.outline)"})
+    email_items: int = field(metadata={
+        "help": "how many lines a section shows in the email before pointing to the note"})
 
 
 def note_context(  # noqa: PLR0913
@@ -203,12 +189,14 @@ def note_context(  # noqa: PLR0913
         TLP_COLOURS,
         TLP_LEVELS,
     )
+    from briefings.publish.scope import information_cutoff
 
     briefing = part.briefing
     motives: dict[str, list[Motive]] = {}
     for motive in part.motives:
         motives.setdefault(motive.actor, []).append(motive)
     wanted = [s for s in briefing.sections if s in SECTIONS]
+    wanted = [*(s for s in FRONT_PAGE if s in wanted), *(s for s in wanted if s not in FRONT_PAGE)]
     return NoteContext(
         briefing=briefing,
         slice=part,
@@ -230,6 +218,8 @@ def note_context(  # noqa: PLR0913
         created=date.fromisoformat(as_of).isoformat() + "T00:00:00Z",
         figures=figures,
         since=since,
+        cutoff=information_cutoff(part),
+        dealings_by_id={d.id: d for d in part.dealings},
         correction=correction,
         links=links or {},
     )

@@ -1,8 +1,28 @@
-"""A briefing's slice of the knowledge base: what its scope covers, and nothing else.
+"""A briefing's slice of the knowledge base: what bears on its subject, and nothing else.
 
-A briefing covers its ``actors`` and every motive, measure, dealing, event and
-judgment that names at least one of them. The slice is plain data: it is what the
-templates render, what the inputs hash is taken of and what a snapshot keeps.
+The rule. A motive, measure, dealing, event or judgment is in a briefing's slice when
+
+1. its id is in the briefing's ``include`` (or, for a judgment, ``key_judgments``):
+   always, whatever it names; otherwise
+2. its id is not in the briefing's ``exclude``, it names at least one of the
+   briefing's ``actors`` (a motive's ``actor``, a measure's ``imposed_by`` or
+   ``targets``, a dealing's ``from`` or ``to``, an event's ``actors``, a judgment's
+   ``about``), and, when the briefing lists ``subjects``, it shares one of them.
+
+``subjects`` say what an item is about; they are not the readers' ``topics``, which
+only route an edition to subscribers. A briefing without ``subjects`` (every
+knowledge base written before subjects existed) keeps the actor rule alone: every
+item that names one of its actors. With ``subjects``, an item that has none is left
+out unless included by id. An id in ``include``/``exclude`` applies to every
+collection that holds it.
+
+An actor's profile in a note is its ``summary`` and ``sources``, or, when some of its
+``profiles`` share a subject with the briefing, those profiles instead.
+
+Key judgments are ranked: those in ``key_judgments`` first, in the desk's order,
+then the others in knowledge-base order (files in path order, items as written).
+Events run in date order. The slice is plain data: it is what the templates render,
+what the inputs hash is taken of and what a snapshot keeps.
 """
 
 from __future__ import annotations
@@ -13,6 +33,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from briefings.model import (
         Actor,
         Briefing,
@@ -91,19 +113,23 @@ class Slice:
 
 
 def take_slice(kb: KnowledgeBase, briefing_id: str) -> Slice:
-    """The slice of ``kb`` that the briefing ``briefing_id`` covers."""
+    """The slice of ``kb`` that the briefing ``briefing_id`` covers (the rule above)."""
     briefing = kb["briefings"][briefing_id]
-    scope = set(briefing.actors)
-    actors = tuple(kb["actors"][a] for a in briefing.actors)
-    motives = tuple(m for m in kb["motives"].values() if m.actor in scope)
+    covers = _rule(briefing)
+    actors = tuple(_profiled(kb["actors"][a], set(briefing.subjects)) for a in briefing.actors)
+    motives = tuple(m for m in kb["motives"].values() if covers(m, {m.actor}))
     measures = tuple(
-        m for m in kb["measures"].values() if scope & {*m.imposed_by, *m.targets}
+        m for m in kb["measures"].values() if covers(m, {*m.imposed_by, *m.targets})
     )
-    dealings = tuple(d for d in kb["dealings"].values() if scope & {d.from_, d.to})
+    dealings = tuple(d for d in kb["dealings"].values() if covers(d, {d.from_, d.to}))
     events = tuple(sorted(
-        (e for e in kb["events"].values() if scope & set(e.actors)), key=lambda e: e.date
+        (e for e in kb["events"].values() if covers(e, set(e.actors))), key=lambda e: e.date
     ))
-    judgments = tuple(j for j in kb["judgments"].values() if scope & set(j.about))
+    rank = {j: n for n, j in enumerate(briefing.key_judgments)}
+    judgments = tuple(sorted(
+        (j for j in kb["judgments"].values() if j.id in rank or covers(j, set(j.about))),
+        key=lambda j: rank.get(j.id, len(rank)),  # stable: the rest keep their order
+    ))
 
     named: list[str] = [*briefing.actors]
     for m in measures:
@@ -122,3 +148,42 @@ def take_slice(kb: KnowledgeBase, briefing_id: str) -> Slice:
             cited += item.sources
     sources = tuple(kb["sources"][s] for s in dict.fromkeys(c.source for c in cited))
     return Slice(briefing, actors, motives, measures, dealings, events, judgments, sources, names)
+
+
+def _profiled(actor: Actor, subjects: set[str]) -> Actor:
+    """The actor as this note presents it: the ``profiles`` sharing one of the note's
+    subjects in place of its ``summary`` and ``sources``, if it has any such."""
+    chosen = [p for p in actor.profiles if subjects & set(p.subjects)]
+    update: dict[str, Any] = {"profiles": []}
+    if chosen:
+        update["summary"] = "\n\n".join(p.summary for p in chosen)
+        update["sources"] = [c for p in chosen for c in p.sources]
+    return actor.model_copy(update=update)
+
+
+def _rule(briefing: Briefing) -> Callable[[Any, set[str]], bool]:
+    """Whether an item naming ``actors`` is in the briefing's slice."""
+    scope, subjects = set(briefing.actors), set(briefing.subjects)
+    include, exclude = set(briefing.include), set(briefing.exclude)
+
+    def covers(item: Any, actors: set[str]) -> bool:
+        if item.id in include:
+            return True
+        if item.id in exclude or not scope & actors:
+            return False
+        return not subjects or bool(subjects & set(item.subjects))
+
+    return covers
+
+
+def information_cutoff(part: Slice) -> str:
+    """The note's information cut-off: the briefing's ``cutoff``, else the newest
+    source or event its assessment rests on (judgments, motives, measures, dealings
+    and events; actor profiles are background), at that date's precision; else ``""``."""
+    if part.briefing.cutoff:
+        return part.briefing.cutoff
+    published = {s.id: s.published for s in part.sources}
+    dates = [e.date for e in part.events]
+    for group in (part.judgments, part.motives, part.measures, part.dealings, part.events):
+        dates += [published[c.source] for item in group for c in item.sources]
+    return max(dates, default="")

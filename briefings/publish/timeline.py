@@ -60,32 +60,16 @@ def timeline_chart(part: Slice) -> Figure | None:
     lo, hi = lo - pad, hi + pad
     with mpl.rc_context(rc_settings()):
         fig = Canvas(figsize=(WIDTH, 1.0), dpi=96)
-        canvas = FigureCanvasAgg(fig)
+        FigureCanvasAgg(fig)
         mark_tlp(fig, part)
         ax = fig.add_axes((0.02, 0.3, 0.96, 0.65))
-        ax.set_xlim(lo, hi)
-        renderer = canvas.get_renderer()
-        per_pixel = (hi - lo) / ax.get_window_extent(renderer).width
-        lanes: list[list[tuple[float, float]]] = []
-        placed = []
-        for event, (start, end) in zip(events, spans, strict=True):
-            text = ax.text(0, 0, short_label(event.title), fontsize=MIN_TEXT_PT, parse_math=False)
-            width = text.get_window_extent(renderer).width * per_pixel
-            text.remove()
-            gap = 8 * per_pixel
-            if end + gap + width <= hi:
-                left, right, x, align = start, end + gap + width, end + gap, "left"
-            else:
-                left, right, x, align = max(lo, start - gap - width), end, start - gap, "right"
-            lane = next(
-                (n for n, used in enumerate(lanes)
-                 if all(right + gap < a or left - gap > b for a, b in used)),
-                len(lanes),
-            )
-            if lane == len(lanes):
-                lanes.append([])
-            lanes[lane].append((left, right))
-            placed.append((event, start, end, lane, x, align))
+        renderer = fig.canvas.get_renderer()
+        for _ in range(4):  # widen the axis until every label fits inside it
+            ax.set_xlim(lo, hi)
+            lanes, placed, outside = _place(ax, renderer, events, spans, lo, hi)
+            if outside <= 0:
+                break
+            lo -= outside * 1.2
         fig.set_size_inches(WIDTH, 0.95 + ROW * len(lanes))  # 0.3 in on top: the marking
         height = fig.get_size_inches()[1]
         ax.set_position((0.02, 0.45 / height, 0.96, (height - 0.75) / height))
@@ -110,3 +94,31 @@ def _describe_timeline(events: list[Event]) -> str:
         f"to {date_text(events[-1].date)}: "
         + "; ".join(f"{date_text(e.date)}, {e.title}" for e in events) + "."
     )
+
+
+def _place(ax, renderer, events, spans, lo, hi):  # noqa: ANN001, ANN202, PLR0913
+    """Lanes and label places on an axis from ``lo`` to ``hi``, and how far the label
+    furthest left runs past ``lo`` (0 when every label fits)."""
+    per_pixel = (hi - lo) / ax.get_window_extent(renderer).width
+    lanes: list[list[tuple[float, float]]] = []
+    placed, outside = [], 0.0
+    for event, (start, end) in zip(events, spans, strict=True):
+        text = ax.text(0, 0, short_label(event.title), fontsize=MIN_TEXT_PT, parse_math=False)
+        width = text.get_window_extent(renderer).width * per_pixel
+        text.remove()
+        gap = 8 * per_pixel
+        if end + gap + width <= hi:
+            left, right, x, align = start, end + gap + width, end + gap, "left"
+        else:
+            left, right, x, align = start - gap - width, end, start - gap, "right"
+            outside = max(outside, lo - left)
+        lane = next(
+            (n for n, used in enumerate(lanes)
+             if all(right + gap < a or left - gap > b for a, b in used)),
+            len(lanes),
+        )
+        if lane == len(lanes):
+            lanes.append([])
+        lanes[lane].append((left, right))
+        placed.append((event, start, end, lane, x, align))
+    return lanes, placed, outside
