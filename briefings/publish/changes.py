@@ -119,6 +119,6 @@ def _words(term: str) -> str:
 
 
 def _date(value: str) -> str:
-    from briefings.publish.render import date_text
+    from briefings.publish.wording import date_text
 
     return date_text(value)

@@ -27,7 +27,7 @@ from briefings.publish.figures import (
     inline_svg,
     tlp_mark,
 )
-from briefings.publish.render import date_text
+from briefings.publish.wording import date_text
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
