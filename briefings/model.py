@@ -66,10 +66,8 @@ CREDIBILITY: dict[int, str] = {
 }
 SCALES: dict[str, float] = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 TLP_LEVELS = ("clear", "green", "amber", "amber+strict", "red")
-TLP_COLOURS = {  # TLP 2.0: coloured text on black
-    "clear": "#FFFFFF", "green": "#33FF00", "amber": "#FFC000",
-    "amber+strict": "#FFC000", "red": "#FF2B2B",
-}
+TLP_COLOURS = {"clear": "#FFFFFF", "green": "#33FF00", "amber": "#FFC000",  # TLP 2.0, on
+               "amber+strict": "#FFC000", "red": "#FF2B2B"}  # black
 
 
 def _check_date(value: str) -> str:
@@ -77,9 +75,8 @@ def _check_date(value: str) -> str:
     match = _DATE.match(value)
     if not match:
         raise ValueError(f"expected a date as YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}")
-    year_text, month_text, day_text = match.groups()  # the year is always there
-    year = int(year_text)
-    month, day = (int(part) if part else None for part in (month_text, day_text))
+    year = int(match[1])  # the year is always there
+    month, day = (int(part) if part else None for part in match.groups()[1:])
     if not FIRST_YEAR <= year <= LAST_YEAR:
         gone = "year 0000 does not exist; " if year == 0 else ""
         raise ValueError(
@@ -88,8 +85,7 @@ def _check_date(value: str) -> str:
         )
     if month is not None and not 1 <= month <= 12:
         raise ValueError(f"month {month} does not exist in {value!r}")
-    last_day = calendar.monthrange(year, month)[1] if month is not None else 31
-    if day is not None and not 1 <= day <= last_day:
+    if day is not None and not 1 <= day <= calendar.monthrange(year, month or 1)[1]:
         raise ValueError(f"day {day} does not exist in {value!r}")
     return value
 
