@@ -66,8 +66,8 @@ CREDIBILITY: dict[int, str] = {
 }
 SCALES: dict[str, float] = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 TLP_LEVELS = ("clear", "green", "amber", "amber+strict", "red")
-TLP_COLOURS = {"clear": "#FFFFFF", "green": "#33FF00", "amber": "#FFC000",  # TLP 2.0, on
-               "amber+strict": "#FFC000", "red": "#FF2B2B"}  # black
+TLP_COLOURS = {"clear": "#FFFFFF", "green": "#33FF00", "amber": "#FFC000",  # TLP 2.0 text
+               "amber+strict": "#FFC000", "red": "#FF2B2B"}  # colours, on black
 
 
 def _check_date(value: str) -> str:
