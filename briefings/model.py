@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from briefings.cron import check_cron
+from briefings.opt_outs import LintIgnorable
 from briefings.values import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -126,8 +127,7 @@ Text = Annotated[
 Markdown = Annotated[Text, Field(description="CommonMark text; raw HTML is shown as text")]
 Slug = Annotated[str, StringConstraints(pattern=SLUG, max_length=MAX_ID)]
 BriefingId = Annotated[Slug, AfterValidator(check_briefing_id)]
-# Numbers as written in YAML (check_number); bounds before the check, so the JSON
-# Schema shows them as minimum/maximum.
+# Numbers as written in YAML (check_number); bounds first: JSON Schema minimum/maximum.
 Quantity = Annotated[float, Field(ge=0, le=MAX_NUMBER), BeforeValidator(check_number)]
 CredibilityGrade = Annotated[int, Field(ge=1, le=6), BeforeValidator(check_number)]
 Date = Annotated[
@@ -290,7 +290,7 @@ class Event(Item):
     subjects: Subjects = []
 
 
-class Judgment(Item):
+class Judgment(Item, LintIgnorable):
     statement: Text
     likelihood: Likelihood = Field(description="UK PHIA probability yardstick")
     confidence: Literal["low", "moderate", "high"]
@@ -301,7 +301,7 @@ class Judgment(Item):
     subjects: Subjects = []
 
 
-class Briefing(Item):
+class Briefing(Item, LintIgnorable):
     id: BriefingId = Field(description="unique; [a-z0-9][a-z0-9-]*, not a web route's name")
     title: Text
     bluf: Markdown = Field(description="the bottom line up front")

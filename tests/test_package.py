@@ -1,4 +1,4 @@
-"""The wheel carries the default templates: `pip install .` works outside the repository."""
+"""The wheel carries the default templates and the starter desk: `pip install .` works anywhere."""
 
 from __future__ import annotations
 
@@ -51,3 +51,12 @@ def test_installed_wheel_builds_a_note_with_its_packaged_templates(tmp_path):
     assert (work / "out" / "river-dispute" / SAMPLE_DATE / "index.html").is_file()
     assert (work / "out" / "river-dispute" / SAMPLE_DATE /
             f"river-dispute-{SAMPLE_DATE}.pdf").stat().st_size > 10_000
+    desk = tmp_path / "desk"
+    started = subprocess.run([str(python), "-m", "briefings", "init", str(desk)],
+                             capture_output=True, text=True, timeout=60, check=False)
+    assert started.returncode == 0, started.stderr
+    checked = subprocess.run([str(python), "-m", "briefings", "validate"], cwd=desk,
+                             capture_output=True, text=True, timeout=60, check=False)
+    assert checked.returncode == 0, checked.stderr
+    assert (desk / ".gitignore").is_file()
+    assert (desk / "templates" / "README.md").is_file()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
-from datetime import date as _date
 from pathlib import Path
 from typing import IO, Any
 
@@ -16,50 +15,15 @@ import click
 
 from briefings import __version__
 from briefings.cli import current_settings
+from briefings.cli.authoring import init, lint_command, lint_warnings, preview
 from briefings.cli.editions import withdraw
+from briefings.cli.options import JOBS, OUT, SEEDS, TEMPLATES
+from briefings.cli.options import in_range as _in_range
+from briefings.cli.options import iso_date as _iso_date
 from briefings.cli.progress import Progress
 from briefings.cli.subscribers import subscribers
 from briefings.config import Settings
 from briefings.errors import InvalidKnowledgeBase, UserError
-
-SEEDS = click.option(
-    "--seeds", type=click.Path(path_type=Path, file_okay=False), default=Path("seeds"),
-    show_default=True, help="Folder of the knowledge base (*.yaml, *.yml, searched recursively).",
-)
-TEMPLATES = click.option(
-    "--templates", type=click.Path(path_type=Path, file_okay=False), default=Path("templates"),
-    show_default=True,
-    help="Folder of templates that override the packaged ones, a file at a time "
-    '(or a block: {% extends "default:briefing.html" %}).',
-)
-JOBS = click.option(
-    "--jobs", type=click.IntRange(min=1), default=None,
-    help="PDFs rendered in parallel processes. [default: the number of cores]",
-)
-OUT = click.option(
-    "--out", type=click.Path(path_type=Path, file_okay=False), default=Path("out"),
-    show_default=True, help="Output folder for editions and the archive.",
-)
-
-
-def _iso_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return _in_range(_date.fromisoformat(value)).isoformat()
-    except ValueError:
-        raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from None
-
-
-def _in_range(moment: _date) -> _date:
-    """Dates (and date-times) the knowledge base allows; a year like 9999 is a typo."""
-    from briefings.values import FIRST_YEAR, LAST_YEAR
-
-    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
-        raise click.BadParameter(
-            f"year {moment.year:04d} is out of range: dates run from {FIRST_YEAR} to {LAST_YEAR}"
-        )
-    return moment
 
 
 def _iso_moment(
@@ -115,6 +79,8 @@ def cli(ctx: click.Context) -> None:
 
 
 cli.add_command(subscribers)
+for command in (init, preview, lint_command):
+    cli.add_command(command)
 cli.add_command(withdraw)
 
 
@@ -167,6 +133,7 @@ def build(  # noqa: PLR0913
             now=now or datetime.now(UTC), correct=correct, backdate=backdate,
         )
     show_build(report, out)
+    lint_warnings(seeds, as_of=date or (now or datetime.now(UTC)).date().isoformat())
 
 
 @cli.command()

@@ -4,8 +4,10 @@ and the timeline (:mod:`~briefings.publish.timeline`), which all build on ``figu
 
 from __future__ import annotations
 
+import hashlib
+import json
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from briefings.publish import charts, timeline
 from briefings.publish.relationships import relationship_map
@@ -28,3 +30,18 @@ def draw_figures(part: Slice) -> tuple[Figure, ...]:
                    timeline.timeline_chart(part) if "timeline" in shown else None]
         figures.insert(0, graph.result() if graph else None)
     return tuple(f for f in figures if f is not None)
+
+
+def drawn_from(part: Slice) -> str:
+    """A hash of what :func:`draw_figures` reads from ``part``: same hash, same figures.
+
+    Judgments, motives, sources and the BLUF are not drawn, so editing them keeps
+    the figures (``briefings preview`` redraws only when this changes).
+    """
+    def dump(items: tuple[Any, ...]) -> list[Any]:
+        return [i.model_dump(mode="json", by_alias=True) for i in items]
+
+    drawn = {"tlp": part.briefing.tlp, "scope": part.briefing.actors,
+             "names": dump(tuple(part.names.values())), "measures": dump(part.measures),
+             "dealings": dump(part.dealings), "events": dump(part.events)}
+    return hashlib.sha256(json.dumps(drawn, sort_keys=True).encode()).hexdigest()

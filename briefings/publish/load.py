@@ -29,12 +29,18 @@ Report = Callable[[Path_, str, str], None]
 
 @dataclass(frozen=True)
 class KnowledgeBase:
-    """Every collection as ``{id: item}``, in file order."""
+    """Every collection as ``{id: item}``, in file order, and where each item was read."""
 
     collections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    places: Places = field(default_factory=dict)
 
     def __getitem__(self, collection: str) -> dict[str, Any]:
         return self.collections[collection]
+
+    def where(self, collection: str, item_id: str, *path: str | int) -> tuple[str, int, int]:
+        """``(file, line, column)`` of an item's field (or of the item itself)."""
+        name, doc, item_path = self.places[(collection, item_id)]
+        return (name, *doc.mark((*item_path, *path)))
 
 
 def load(seeds: Path) -> KnowledgeBase:
@@ -55,7 +61,7 @@ def load(seeds: Path) -> KnowledgeBase:
     _cross_check(items, places, problems)
     if problems:
         raise InvalidKnowledgeBase(problems)
-    return KnowledgeBase(items)
+    return KnowledgeBase(items, places)
 
 
 def _collect(

@@ -86,10 +86,9 @@ class Printer:
             self.pool.shutdown(wait=True)
             return
         # A failure or a stop: end the workers now rather than wait for their PDFs
-        # (Python 3.14 has ProcessPoolExecutor.terminate_workers() for this).
-        workers = list((self.pool._processes or {}).values())  # noqa: SLF001
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        for worker in workers:
+        # (Python 3.14 has ProcessPoolExecutor.terminate_workers() for this), then
+        # wait for the pool's own thread to see them gone: one left running races
+        # the interpreter's exit (a "Bad file descriptor" traceback at shutdown).
+        for worker in list((self.pool._processes or {}).values()):  # noqa: SLF001
             worker.terminate()
-        for worker in workers:
-            worker.join(timeout=10)
+        self.pool.shutdown(wait=True, cancel_futures=True)
