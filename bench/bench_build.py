@@ -69,7 +69,7 @@ def print_html(folder: Path) -> list[Path]:
             when_free()  # the figures' PNGs, as the build draws them
             return [(b"", 0)] * len(paths)
 
-    build_module._Printer = Capture  # noqa: SLF001
+    build_module.Printer = Capture
     build_module.build(seeds=SEEDS, templates=ROOT / "templates", out=folder / "capture",
                        date=DATE, force=True)
     return paths

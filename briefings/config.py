@@ -24,8 +24,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from briefings.errors import UserError
+
+if TYPE_CHECKING:
+    import jinja2
 
 DEFAULT_STATE = Path("briefings.sqlite3")
 DEFAULT_OUTBOX = Path("outbox")
@@ -99,3 +103,38 @@ def template_dirs(templates: Path | None) -> list[Path]:
     if default.resolve() not in {d.resolve() for d in dirs}:
         dirs.append(default)
     return dirs
+
+
+DEFAULT_PREFIX = "default"
+
+
+def template_env(templates: Path | None) -> jinja2.Environment:
+    """The one template environment: :func:`template_loader`, every template autoescaped,
+    undefined names an error. Publishing adds its filters (``publish.render.get_env``)."""
+    import jinja2
+
+    return jinja2.Environment(
+        loader=template_loader(templates),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def template_loader(templates: Path | None) -> jinja2.BaseLoader:
+    """The loader every template environment uses (Datasette's ``default:`` prefix).
+
+    A name is looked up in the project's folder, then in the packaged templates;
+    ``default:NAME`` is always the packaged one, so a desk template can
+    ``{% extends "default:briefing.html" %}`` and replace one block.
+    """
+    import jinja2
+
+    return jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader([str(d) for d in template_dirs(templates)]),
+        jinja2.PrefixLoader(
+            {DEFAULT_PREFIX: jinja2.FileSystemLoader(str(packaged_templates()))}, delimiter=":"
+        ),
+    ])

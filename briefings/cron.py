@@ -71,6 +71,6 @@ def _why_never(parts: list[str]) -> str:
     month_days, months = croniter(" ".join(parts)).expanded[2:4]
     if "*" in month_days or "*" in months:
         return "no date matches its day of month and month together"
-    names = ", ".join(_MONTHS[m - 1] for m in months if isinstance(m, int))
+    names = ", ".join(_MONTHS[int(m) - 1] for m in months if isinstance(m, int))
     shortest = min(int(d) for d in month_days if str(d).isdigit())
     return f"day of month {shortest} or later does not occur in {names}"

@@ -42,8 +42,9 @@ class FigureImage:
     def read(cls, record: dict[str, object], folder: Path) -> FigureImage:
         """The image a manifest ``record`` names, its PNG read from ``folder``."""
         png = (folder / str(record["file"])).read_bytes()
+        key = record.get("key")
         return cls(str(record["name"]), str(record["caption"]), str(record["description"]),
-                   tuple(record.get("key") or ()), png)  # type: ignore[arg-type]
+                   tuple(map(str, key)) if isinstance(key, list) else (), png)
 
 
 def content_id(name: str, edition_id: str) -> str:

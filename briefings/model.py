@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import re
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -43,10 +43,8 @@ _DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")
 
 SCALES: dict[str, float] = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 TLP_LEVELS = ("clear", "green", "amber", "amber+strict", "red")
-SECTIONS = (
-    "bluf", "key-judgments", "changes", "actors", "motives",
-    "dealings", "measures", "timeline", "sources",
-)
+TLP_COLOURS = {"clear": "#FFFFFF", "green": "#33FF00", "amber": "#FFC000",  # TLP 2.0 text
+               "amber+strict": "#FFC000", "red": "#FF2B2B"}  # colours, on black
 
 
 def _check_date(value: str) -> str:
@@ -54,8 +52,9 @@ def _check_date(value: str) -> str:
     match = _DATE.match(value)
     if not match:
         raise ValueError(f"expected a date as YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}")
-    year, month, day = (int(part) if part else None for part in match.groups())
-    if not FIRST_YEAR <= year <= LAST_YEAR:  # type: ignore[operator]
+    year = int(match[1])  # the year is always there
+    month, day = (int(part) if part else None for part in match.groups()[1:])
+    if not FIRST_YEAR <= year <= LAST_YEAR:
         gone = "year 0000 does not exist; " if year == 0 else ""
         raise ValueError(
             f"{gone}year {year:04d} in {value!r} is out of range: dates run from {FIRST_YEAR} "
@@ -63,7 +62,7 @@ def _check_date(value: str) -> str:
         )
     if month is not None and not 1 <= month <= 12:
         raise ValueError(f"month {month} does not exist in {value!r}")
-    if day is not None and not 1 <= day <= calendar.monthrange(year, month)[1]:  # type: ignore[arg-type]
+    if day is not None and not 1 <= day <= calendar.monthrange(year, month or 1)[1]:
         raise ValueError(f"day {day} does not exist in {value!r}")
     return value
 
@@ -132,6 +131,7 @@ Section = Literal[
     "bluf", "key-judgments", "changes", "actors", "motives",
     "dealings", "measures", "timeline", "sources",
 ]
+SECTIONS: tuple[Section, ...] = get_args(Section)  # in the default order
 
 
 class Contract(BaseModel):

@@ -22,7 +22,7 @@ from briefings.errors import InvalidKnowledgeBase, Problem, UserError
 try:
     from yaml import CSafeLoader as _SafeLoader
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]  # same API, in Python
 
 _TAG_OF_KIND = {
     yaml.ScalarNode: "tag:yaml.org,2002:str",
@@ -31,7 +31,7 @@ _TAG_OF_KIND = {
 }
 
 
-class _Loader(_SafeLoader):  # type: ignore[misc,valid-type]
+class _Loader(_SafeLoader):
     """Composes nodes only; untagged values get the plain str/seq/map tag.
 
     We decide what a plain scalar means ourselves (text, or null), so PyYAML's
@@ -183,7 +183,9 @@ def utf8_text(raw: bytes) -> str:
         raise ReadError("not valid UTF-8 text", line, column) from None
 
 
-def _plain(node: yaml.Node, path: Path_, marks: dict, seen: set[int]) -> Any:
+def _plain(
+    node: yaml.Node, path: Path_, marks: dict[Path_, tuple[int, int]], seen: set[int],
+) -> Any:
     _check_node(node, path, seen)
     marks.setdefault(path, _place(node))
     if isinstance(node, yaml.ScalarNode):

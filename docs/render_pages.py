@@ -1,4 +1,4 @@
-# ruff: noqa: INP001, T201  (a script beside the images it makes)
+
 """Page 1 of each seed note as PNG, for the README: ``python docs/render_pages.py``.
 
 Builds the seeds into a temporary folder (date fixed, so the images change only with

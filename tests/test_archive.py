@@ -1,4 +1,7 @@
-"""The archive pages and the Atom feed, checked by parsing them and following links."""
+"""The archive pages and the Atom feed, checked by parsing them and following links.
+
+The editions are built without figures: the archive lists editions, not their drawings.
+"""
 
 from __future__ import annotations
 
@@ -33,7 +36,7 @@ def test_archive_pages_list_editions_newest_first_and_every_link_resolves(
     add_restricted_briefing(sample_copy)
     out = tmp_path / "out"
     for date in ("2024-04-01", "2024-04-08"):
-        build(seeds=sample_copy, templates=None, out=out, date=date, jobs=1,
+        build(seeds=sample_copy, templates=None, out=out, date=date, jobs=1, figures=False,
               settings=Settings(source_date_epoch=1712000000))
     index = out / "index.html"
     soup = BeautifulSoup(index.read_text(), "html.parser")
@@ -59,7 +62,7 @@ def test_archive_pages_list_editions_newest_first_and_every_link_resolves(
 def test_feed_lists_public_editions_only(tmp_path, sample_copy):
     add_restricted_briefing(sample_copy)
     out = tmp_path / "out"
-    build(seeds=sample_copy, templates=None, out=out, date="2024-04-01", jobs=1,
+    build(seeds=sample_copy, templates=None, out=out, date="2024-04-01", jobs=1, figures=False,
           settings=Settings(public_url="https://briefings.example.org/", public_tlp="green"))
     feed = ET.fromstring((out / "public" / "feed.xml").read_bytes())  # noqa: S314 - ours
     assert feed.tag == f"{ATOM}feed"

@@ -300,10 +300,9 @@ def test_hostile_labels_in_the_web_page(sample_copy: Path, tmp_path: Path) -> No
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("figures-out")
-    build(seeds=SAMPLE, templates=None, out=out, date="2024-04-01", jobs=1)
-    return out / "river-dispute" / "2024-04-01"
+def built(sample_out: Path) -> Path:
+    """The sample's edition of 2024-04-01, as the session built it (read only)."""
+    return sample_out / "river-dispute" / "2024-04-01"
 
 
 def test_web_page_carries_the_svgs(built: Path) -> None:

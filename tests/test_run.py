@@ -116,6 +116,64 @@ def test_one_failing_briefing_does_not_stop_the_others(setting, sample_copy, mon
         "river-dispute": "done", "second": "not-due"}
 
 
+SAME_MONDAY = (  # a second briefing due on the same local date as river-dispute
+    "  - id: second\n    title: Second\n    bluf: B\n    tlp: green\n    topics: [water]\n"
+    "    actors: [highland]\n    schedule: '0 7 * * 1'\n    timezone: Europe/London\n"
+)
+
+
+def test_the_knowledge_base_is_loaded_once_and_due_editions_built_together(
+    setting, sample_copy, monkeypatch,
+):
+    path = sample_copy / "knowledge.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + SAME_MONDAY, encoding="utf-8")
+    from briefings.publish import build as build_module
+    from briefings.publish import load as load_module
+
+    calls: dict[str, list] = {"load": [], "build": []}
+    real_load, real_build = load_module.load, build_module.build
+
+    def counted_load(seeds):
+        calls["load"].append(seeds)
+        return real_load(seeds)
+
+    def counted_build(**kwargs):
+        calls["build"].append(kwargs["only"])
+        return real_build(**kwargs)
+
+    monkeypatch.setattr(load_module, "load", counted_load)
+    monkeypatch.setattr(build_module, "build", counted_build)
+    report = run_due(seeds=sample_copy, templates=None, out=setting / "out", jobs=2,
+                     settings=Settings.from_env(),
+                     now=datetime.fromisoformat("2024-04-01T09:00:00+01:00"))
+    assert [(o.briefing, o.status) for o in report.outcomes] == [
+        ("river-dispute", "done"), ("second", "done")]
+    assert calls == {"load": [sample_copy], "build": [["river-dispute", "second"]]}
+    assert len(outbox(setting)) == 2
+    for briefing in ("river-dispute", "second"):
+        assert (setting / "out" / briefing / "2024-04-01" / "manifest.json").is_file()
+
+
+def test_a_failure_in_a_shared_build_fails_only_its_briefing(setting, sample_copy, monkeypatch):
+    path = sample_copy / "knowledge.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + SAME_MONDAY, encoding="utf-8")
+    from briefings.publish import build as build_module
+
+    real = build_module.build
+
+    def flaky(**kwargs):
+        if "river-dispute" in kwargs["only"]:
+            raise OSError("disk full")
+        return real(**kwargs)
+
+    monkeypatch.setattr(build_module, "build", flaky)
+    report = run_at(sample_copy, setting / "out", "2024-04-01T09:00:00+01:00")
+    outcomes = {o.briefing: (o.status, o.detail) for o in report.outcomes}
+    assert outcomes["river-dispute"] == ("failed", "not built: OSError: disk full")
+    assert outcomes["second"][0] == "done"
+    assert len(outbox(setting)) == 1
+
+
 def test_two_runs_at_once_one_works_the_other_exits(setting, sample_copy):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     holder = subprocess.Popen(

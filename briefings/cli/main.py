@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Self
+from typing import IO, Any
 
 import click
 
@@ -20,6 +20,7 @@ from briefings.cli.editions import withdraw
 from briefings.cli.options import JOBS, OUT, SEEDS, TEMPLATES
 from briefings.cli.options import in_range as _in_range
 from briefings.cli.options import iso_date as _iso_date
+from briefings.cli.progress import Progress
 from briefings.cli.scorecard import scorecard
 from briefings.cli.subscribers import subscribers
 from briefings.config import Settings
@@ -53,11 +54,11 @@ class _Shown(click.ClickException):
         super().__init__(error.message)
         self.error = error
 
-    def show(self, file: object = None) -> None:
+    def show(self, file: IO[Any] | None = None) -> None:
         if isinstance(self.error, InvalidKnowledgeBase):  # one problem a line, no "Error:"
-            click.echo(self.message, err=True, file=file)  # type: ignore[arg-type]
+            click.echo(self.message, err=True, file=file)
         else:
-            super().show(file)  # type: ignore[arg-type]
+            super().show(file)
 
 
 class _Group(click.Group):
@@ -124,7 +125,7 @@ def build(  # noqa: PLR0913
     from briefings.cli.editions import show_build
     from briefings.publish.build import build as build_editions
 
-    with _Progress("rendering PDFs") as progress:
+    with Progress("rendering PDFs") as progress:
         report = build_editions(
             seeds=seeds, templates=templates, out=out, date=date, force=force, jobs=jobs,
             only=ids, progress=progress, settings=current_settings(),
@@ -157,7 +158,7 @@ def run(
     settings = current_settings()
     check_alert_to(settings)
     try:
-        with _Progress("rendering PDFs") as progress:
+        with Progress("rendering PDFs") as progress:
             report = run_due(seeds=seeds, templates=templates, out=out,
                              now=now or datetime.now(UTC), jobs=jobs, progress=progress,
                              settings=settings)
@@ -239,7 +240,7 @@ def send(
     check_alert_to(settings)
     chosen = pick_editions(out, date=date, only=ids)
     conn = connect(settings.state, out=out)
-    with _Progress("sending") as progress:
+    with Progress("sending") as progress:
         report = deliver(
             conn=conn, editions=chosen, out=out, only=ids, settings=settings,
             dry_run=dry_run, progress=None if dry_run else progress,
@@ -274,31 +275,6 @@ def serve(out: Path, host: str, port: int) -> None:
     from briefings.deliver.serve import serve as run_server
 
     run_server(out=out, host=host, port=port, settings=current_settings())
-
-
-class _Progress:
-    """A progress bar on a terminal; plain lines elsewhere (CI, logs)."""
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-        self.bar = None
-        self.tty = sys.stderr.isatty()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __call__(self, item: str, done: int, total: int) -> None:
-        if not self.tty:
-            click.echo(f"[{done}/{total}] {item}", err=True)
-            return
-        if self.bar is None:
-            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
-            self.bar.__enter__()
-        self.bar.update(1, item)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(*exc)
 
 
 def main() -> None:

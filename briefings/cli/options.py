@@ -14,7 +14,8 @@ SEEDS = click.option(
 TEMPLATES = click.option(
     "--templates", type=click.Path(path_type=Path, file_okay=False), default=Path("templates"),
     show_default=True,
-    help="Folder of templates that override the packaged ones, one file at a time.",
+    help="Folder of templates that override the packaged ones, a file at a time "
+    '(or a block: {% extends "default:briefing.html" %}).',
 )
 JOBS = click.option(
     "--jobs", type=click.IntRange(min=1), default=None,

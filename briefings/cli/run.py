@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from briefings.deliver.report import DeliveryReport
     from briefings.editions import Edition
+    from briefings.publish.load import KnowledgeBase
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,9 @@ def run_due(  # noqa: PLR0913
     """Build every briefing whose latest slot at ``now`` is not yet handled, then
     deliver what was built, and what is still pending from earlier runs, at once.
 
-    One briefing's failure (any exception while building or sending it) is recorded
-    and the others go on.
+    The knowledge base is loaded once; the due editions of one date are built together,
+    their PDFs printed by ``jobs`` workers at once. One briefing's failure (any
+    exception while building or sending it) is recorded and the others go on.
     """
     from briefings.deliver.ledger import deliver
     from briefings.deliver.report import DeliveryReport, Undelivered
@@ -83,7 +85,7 @@ def run_due(  # noqa: PLR0913
     conn = connect(settings.state, out=out)
     report = RunReport()
     with one_at_a_time(conn):
-        due: list[tuple[Slot, Edition]] = []
+        slots: list[tuple[Slot, str]] = []
         for briefing in kb["briefings"].values():
             try:
                 slot = latest_slot(briefing, now)
@@ -98,18 +100,10 @@ def run_due(  # noqa: PLR0913
                 report.outcomes.append(SlotOutcome(briefing.id, slot.key, "not-due",
                                                    f"slot {slot.key} {slot.timezone} already run"))
                 continue
-            try:
-                edition, unchanged = _build_slot(slot, briefing.on_unchanged, seeds=seeds,
-                                                 templates=templates, out=out, jobs=jobs,
-                                                 progress=progress, now=now, settings=settings)
-            except Exception as exc:  # noqa: BLE001 - one briefing must not stop the others
-                _finish(conn, report, slot, "failed", f"not built: {_words(exc)}")
-                report.not_built.append(f"{briefing.id} (slot {slot.key}): {_words(exc)}")
-                continue
-            if unchanged:
-                _finish(conn, report, slot, "unchanged", unchanged)
-            else:
-                due.append((slot, edition))
+            slots.append((slot, briefing.on_unchanged))
+        failed = _build_due(kb, [slot for slot, _ in slots], seeds=seeds, templates=templates,
+                            out=out, jobs=jobs, progress=progress, now=now, settings=settings)
+        due = _to_send(conn, report, slots, failed, out=out)
         try:
             report.delivery = deliver(conn=conn, editions=[e for _, e in due], out=out,
                                       settings=settings)
@@ -155,26 +149,76 @@ def _words(exc: BaseException) -> str:
     return str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
 
 
-def _build_slot(  # noqa: PLR0913
-    slot: Slot, on_unchanged: str, *, seeds: Path, templates: Path | None, out: Path,
+def _build_due(  # noqa: PLR0913
+    kb: KnowledgeBase, slots: list[Slot], *, seeds: Path, templates: Path | None, out: Path,
     jobs: int | None, progress: Callable[[str, int, int], None] | None, now: datetime,
     settings: Settings,
-) -> tuple[Edition, str]:
-    """The slot's edition, built, and why it is not to be sent ("" when it is).
+) -> dict[str, Exception]:
+    """Build the due editions, those of one date in one build; what failed, by briefing.
 
-    If the knowledge base changed after the edition was sent (a retried slot), the
-    edition stays as it was sent and goes to the rest of its readers: a run never
-    issues a correction by itself."""
-    from briefings.editions import current_edition, edition_folder, previous_edition
+    When a build of several fails, each is built again on its own, so one briefing's
+    failure does not stop the others. If the knowledge base changed after an edition
+    was sent (a retried slot), the edition stays as it was sent and goes to the rest of
+    its readers: a run never issues a correction by itself.
+    """
     from briefings.publish.build import build
     from briefings.publish.issuing import Refused
 
-    try:
-        build(seeds=seeds, templates=templates, out=out, date=slot.date, only=[slot.briefing],
-              jobs=jobs, progress=progress, now=now, settings=settings)
-    except Refused as exc:
-        if not exc.kept:
-            raise
+    dates: dict[str, list[str]] = {}
+    for slot in slots:
+        dates.setdefault(slot.date, []).append(slot.briefing)
+
+    def attempt(date: str, only: list[str]) -> Exception | None:
+        try:
+            build(seeds=seeds, kb=kb, templates=templates, out=out, date=date, only=only,
+                  jobs=jobs, progress=progress, now=now, settings=settings)
+        except Refused as exc:
+            return None if exc.kept and len(only) == 1 else exc  # kept: as it was sent
+        except Exception as exc:  # noqa: BLE001 - one briefing must not stop the others
+            return exc
+        return None
+
+    failed: dict[str, Exception] = {}
+    for date, briefings in dates.items():
+        error = attempt(date, briefings)
+        if error is None:
+            continue
+        if len(briefings) == 1:
+            failed[briefings[0]] = error
+            continue
+        for one in briefings:  # which of them failed: each on its own
+            if (alone := attempt(date, [one])) is not None:
+                failed[one] = alone
+    return failed
+
+
+def _to_send(
+    conn: sqlite3.Connection, report: RunReport, slots: list[tuple[Slot, str]],
+    failed: dict[str, Exception], *, out: Path,
+) -> list[tuple[Slot, Edition]]:
+    """The built editions to send; the slots that failed or are unchanged are recorded."""
+    due: list[tuple[Slot, Edition]] = []
+    for slot, on_unchanged in slots:
+        error, unchanged = failed.get(slot.briefing), ""
+        if error is None:
+            try:
+                edition, unchanged = _built(slot, on_unchanged, out=out)
+            except Exception as exc:  # noqa: BLE001 - one briefing must not stop the others
+                error = exc
+        if error is not None:
+            _finish(conn, report, slot, "failed", f"not built: {_words(error)}")
+            report.not_built.append(f"{slot.briefing} (slot {slot.key}): {_words(error)}")
+        elif unchanged:
+            _finish(conn, report, slot, "unchanged", unchanged)
+        else:
+            due.append((slot, edition))
+    return due
+
+
+def _built(slot: Slot, on_unchanged: str, *, out: Path) -> tuple[Edition, str]:
+    """The slot's edition, as built, and why it is not to be sent ("" when it is)."""
+    from briefings.editions import current_edition, edition_folder, previous_edition
+
     edition = current_edition(edition_folder(out, slot.briefing, slot.date))
     if edition is None:
         raise UserError(f"no edition was written for {slot.date}")

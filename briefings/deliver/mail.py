@@ -19,7 +19,7 @@ from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from markupsafe import escape
 
@@ -107,7 +107,7 @@ def compose(
         read_part(edition, edition.pdf.name), maintype="application",
         subtype="pdf", disposition="attachment", filename=edition.pdf.name,
     )
-    body = attachment.get_payload().replace("\n", "\r\n").encode("ascii")
+    body = str(attachment.get_payload()).replace("\n", "\r\n").encode("ascii")
     return Letter(
         edition=edition, attachment_body=body, boundary=secrets.token_hex(16),
         subject=subject_line(tlp=edition.tlp, title=edition.title, date=edition.date,
@@ -195,7 +195,7 @@ def _frame(letter: Letter) -> Frame:
     pdf = MIMEPart(policy=policy.SMTP)  # a stand-in: the letter's own part stays whole
     for name, value in attachment.items():
         pdf[name] = value
-    model.get_payload()[1] = pdf  # type: ignore[index]
+    _parts(model)[1] = pdf
     for part, payload in ((text, "@TEXT@"), (html, "@HTML@"), (pdf, "@PDF@")):
         part.set_payload(payload)
     data = model.as_bytes()
@@ -265,7 +265,7 @@ def _message(
     # searched for in the content.
     message.set_boundary(f"=={letter.boundary}.0==")
     if letter.figures:
-        html_part = message.get_payload()[1]  # type: ignore[index]
+        html_part = _parts(message)[1]
         edition_id = f"{letter.edition.briefing}-{letter.edition.date}"
         for figure in letter.figures:
             html_part.add_related(
@@ -275,8 +275,13 @@ def _message(
         html_part.set_boundary(f"=={letter.boundary}.2==")
     message.make_mixed()
     message.set_boundary(f"=={letter.boundary}.1==")
-    message.attach(letter.attachment)
+    _parts(message).append(letter.attachment)  # what attach() does; typeshed wants a message
     return message
+
+
+def _parts(message: MIMEPart) -> list[MIMEPart]:
+    """The parts of a multipart message (its payload is a list of them)."""
+    return cast("list[MIMEPart]", message.get_payload())
 
 
 def withdrawal_message(  # noqa: PLR0913

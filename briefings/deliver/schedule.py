@@ -83,4 +83,4 @@ def in_words(cron: str) -> str:
 
     options = Options()
     options.use_24hour_time_format = True
-    return ExpressionDescriptor(cron, options).get_description()
+    return str(ExpressionDescriptor(cron, options).get_description())

@@ -20,14 +20,13 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import jinja2
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from briefings.config import Settings, template_dirs
+from briefings.config import Settings, template_env
 from briefings.deliver.state import connect, state_path
 from briefings.deliver.subscribers import Subscriber, unsubscribe
 from briefings.deliver.tokens import secret, verify_reader
@@ -61,9 +60,7 @@ def create_app(
     """The ASGI app serving ``out`` and the unsubscribe endpoint on ``state``;
     ``secret_key`` is ``BRIEFINGS_SECRET`` (unset: the database's own)."""
     state = state_path(state, out=out)
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(template_dirs(templates)),
-                             autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = template_env(templates)
     connect(state).close()  # create the database (and its secret) before the first request
 
     def page(state_name: str, status: int, reader: Subscriber | None = None) -> HTMLResponse:

@@ -15,9 +15,10 @@ import csv
 import io
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from briefings.deliver.state import now, transaction
 from briefings.errors import UserError
@@ -159,6 +160,7 @@ class ImportReport:
 
 
 Row = tuple[str, str, tuple[str, ...], str]
+_Value = TypeVar("_Value")
 
 
 def import_csv(conn: sqlite3.Connection, *, path: Path, skip_invalid: bool = False) -> ImportReport:
@@ -264,20 +266,20 @@ def _parse_row(row: list[str], places: list[tuple[int, int]]) -> Row:
     if len(row) != len(CSV_HEADER):
         message = f"expected 4 fields (email,name,topics,tlp), got {len(row)}"
         raise _BadField(message, places[0])
-    checks = (
-        check_address, lambda v: check_text(v, "a name"),
-        lambda v: parse_topics(v.split(";")), check_tlp,
-    )
-    parsed = []
-    for value, check, place in zip(row, checks, places, strict=True):
+
+    def checked(index: int, check: Callable[[str], _Value]) -> _Value:
+        value, place = row[index], places[index]
         if "\r" in value or "\n" in value:
             raise _BadField(f"a field contains a line break: {value!r}", place)
         try:
-            parsed.append(check(value))
+            return check(value)
         except ValueError as exc:
             raise _BadField(str(exc), place) from None
-    address, name, topics, tlp = parsed
-    return address, name, topics, tlp
+
+    address = checked(0, check_address)
+    name = checked(1, lambda v: check_text(v, "a name"))
+    topics = checked(2, lambda v: parse_topics(v.split(";")))
+    return address, name, topics, checked(3, check_tlp)
 
 
 def listing(conn: sqlite3.Connection) -> list[Subscriber]:

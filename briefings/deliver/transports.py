@@ -149,7 +149,7 @@ class SmtpTransport:
                 conn.login(self.user, self.password)
         except smtplib.SMTPAuthenticationError as exc:
             raise UserError(f"{self.shown}: login refused: {exc.smtp_code} "
-                            f"{exc.smtp_error.decode('utf-8', 'replace')}") from None
+                            f"{_text(exc.smtp_error)}") from None
         except (smtplib.SMTPException, OSError) as exc:
             raise Unreachable(f"cannot reach {self.shown}: {type(exc).__name__}: {exc}") from None
 
@@ -247,3 +247,8 @@ class OutboxTransport:
 
     def close(self) -> None:
         pass
+
+
+def _text(reply: bytes | str) -> str:
+    """An SMTP reply as text (smtplib gives bytes; typeshed allows str)."""
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply

@@ -178,7 +178,8 @@ def atom_feed(
         entry.published(_moment(edition.built if not edition.correction else
                                 edition.correction.get("original", {}).get("built", "")))
         entry.summary(_summary(edition))
-    return feed.atom_str(pretty=True)
+    atom: bytes = feed.atom_str(pretty=True)
+    return atom
 
 
 def _updated(edition: Edition) -> str:

@@ -6,15 +6,13 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING
 
 from briefings import __version__
-from briefings.config import Settings
+from briefings.config import Settings, template_dirs
 from briefings.editions import (
     CHANGES,
     EMAIL_HTML,
@@ -31,18 +29,18 @@ from briefings.editions import (
 )
 from briefings.errors import UserError
 from briefings.publish.archive import write_archive
+from briefings.publish.printer import Printer
 from briefings.publish.render import (
     get_env,
     note_context,
     render_note,
-    template_dirs,
     templates_digest,
 )
 from briefings.reader import yaml_files
-from briefings.stop import worker_signals
 
 if TYPE_CHECKING:
-    from briefings.publish.figures import Figure, FigureImage
+    from briefings.figure_image import FigureImage
+    from briefings.publish.figures import Figure
     from briefings.publish.load import KnowledgeBase
 
 
@@ -95,6 +93,7 @@ def build(  # noqa: PLR0913, PLR0915 - one pipeline, read top to bottom
     correct: str | None = None,
     backdate: bool = False,
     settings: Settings | None = None,
+    kb: KnowledgeBase | None = None,
 ) -> BuildReport:
     """Build the edition of ``date`` of each briefing (or of those in ``only``).
 
@@ -106,7 +105,9 @@ def build(  # noqa: PLR0913, PLR0915 - one pipeline, read top to bottom
     latest unless ``backdate``, and an edition delivered (per the ledger in ``state``;
     default ``settings.state``) changes only as a correction, when ``correct`` says why.
     ``settings`` also give the public URL (web links in the email, the feed), what may
-    be public, and ``SOURCE_DATE_EPOCH``.
+    be public, and ``SOURCE_DATE_EPOCH``. ``kb`` is the knowledge base in ``seeds`` when
+    the caller has loaded it already (``briefings run`` loads it once for every due
+    briefing).
     """
     from briefings.publish.issuing import Rules, check_why, latest_today, today
 
@@ -133,7 +134,7 @@ def build(  # noqa: PLR0913, PLR0915 - one pipeline, read top to bottom
     from briefings.publish.scorecard import archive
     from briefings.publish.track_record import track_record_annex
 
-    kb = load(seeds)
+    kb = kb if kb is not None else load(seeds)
     wanted = _wanted(kb, only)
     zones = sorted({kb["briefings"][b].timezone for b in wanted})
     if asked is None:
@@ -148,7 +149,7 @@ def build(  # noqa: PLR0913, PLR0915 - one pipeline, read top to bottom
     resolved = any(plan[1].resolved for plan in plans)
     printed = archive(out) if resolved else ()  # earlier editions: the track record's forecasts
     pending: list[_Pending] = []
-    with _Printer(jobs=jobs, total=len(plans), asset_dirs=template_dirs(templates),
+    with Printer(jobs=jobs, total=len(plans), asset_dirs=template_dirs(templates),
                   progress=progress) as printer:
         for briefing_id, part, previous, inputs, number, correction in plans:
             changes = [line for c in listed[briefing_id] for line in c.lines] if previous else None
@@ -157,7 +158,7 @@ def build(  # noqa: PLR0913, PLR0915 - one pipeline, read top to bottom
                 part, as_of=date, edition=number, changes=changes, medium="web",
                 figures=drawn, since=previous[0] if previous else None, correction=correction,
                 track_record=track_record_annex(part, printed, as_of=date, figures=figures),
-                links=page_links(briefing_id, date, correction["number"] if correction else 0),
+                links=page_links(briefing_id, date, _number(correction)),
             )
             html = {m: render_note(env, replace(context, medium=m)) for m in ("web", "print")}
             printer.submit(briefing_id, html["print"])  # prints while the next is prepared
@@ -185,15 +186,15 @@ def build(  # noqa: PLR0913, PLR0915 - one pipeline, read top to bottom
 
         pdfs = printer.results(when_free=draw_images)
     for item, (pdf, pages) in zip(pending, pdfs, strict=True):
-        number = item.correction["number"] if item.correction else 0
+        number = _number(item.correction)
         edition = write_edition(
             out,
             briefing=item.briefing,
             date=date,
-            correction=number,  # type: ignore[arg-type]
+            correction=number,
             files={
                 "index.html": item.web.encode(),
-                pdf_name(item.briefing, date, number): pdf,  # type: ignore[arg-type]
+                pdf_name(item.briefing, date, number): pdf,
                 SNAPSHOT: item.snapshot,
                 CHANGES: item.changes_json,
                 **item.email,
@@ -213,10 +214,28 @@ def build(  # noqa: PLR0913, PLR0915 - one pipeline, read top to bottom
         report.pages += pages
         report.bytes += sum(edition.files.values())
     write_archive(env, out, levels=levels, public_url=settings.public_url)  # also: levels changed
-    write_record(out, {"fingerprint": fingerprint, "date": date, "zones": zones, "briefings": {
-        b: current_edition(edition_folder(out, b, date)).inputs for b in wanted  # type: ignore[union-attr]
-    }} if not only and not rules.backdate else {})
+    _record(out, fingerprint=fingerprint, date=date, zones=zones,
+            briefings=None if only or rules.backdate else wanted)  # a rerun skips full builds
     return report
+
+
+def _record(
+    out: Path, *, fingerprint: str, date: str, zones: list[str], briefings: list[str] | None,
+) -> None:
+    """Record a full build (what it read, each edition's inputs) so a rerun can skip it;
+    ``None``: a build of some briefings only, which a rerun does not skip."""
+    if briefings is None:
+        write_record(out, {})
+        return
+    written = (current_edition(edition_folder(out, b, date)) for b in briefings)
+    write_record(out, {"fingerprint": fingerprint, "date": date, "zones": zones, "briefings": {
+        e.briefing: e.inputs for e in written if e is not None
+    }})
+
+
+def _number(correction: dict[str, object] | None) -> int:
+    """A correction's number; 0 for the edition as first issued."""
+    return int(str(correction["number"])) if correction else 0
 
 
 def _fingerprint(seeds: Path, tdigest: str) -> str:
@@ -255,77 +274,6 @@ def _wanted(kb: KnowledgeBase, only: Sequence[str]) -> list[str]:
             f"the briefings are: {', '.join(known) or 'none'}"
         )
     return list(only) or list(known)
-
-
-def _in_worker(name: str, *args: object, **kwargs: object) -> object:
-    """Call ``briefings.publish.pdf.<name>`` in a worker: only workers import WeasyPrint."""
-    from briefings.publish import pdf
-
-    return getattr(pdf, name)(*args, **kwargs)
-
-
-class _Printer:
-    """Prints PDFs in ``jobs`` worker processes while the caller prepares the next edition.
-
-    The workers are forked at once, before the figures start any thread; each imports
-    WeasyPrint and warms up its fonts while the caller prepares the first edition.
-    """
-
-    def __init__(
-        self, *, jobs: int | None, total: int, asset_dirs: list[Path],
-        progress: Callable[[str, int, int], None] | None,
-    ) -> None:
-        self.asset_dirs, self.total, self.progress = asset_dirs, total, progress
-        self.futures: list[tuple[str, Future]] = []
-        self.pool = None
-        self.workers = max(1, min(jobs or os.cpu_count() or 1, total))
-        if total == 0:
-            return
-        import multiprocessing
-
-        fork = multiprocessing.get_context("fork")
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=fork, initializer=worker_signals)
-        for _ in range(self.workers):
-            self.pool.submit(_in_worker, "warm_up")
-
-    def __enter__(self) -> Self:
-        return self
-
-    def submit(self, briefing: str, html: str) -> None:
-        assert self.pool is not None
-        future = self.pool.submit(_in_worker, "write_pdf", html, asset_dirs=self.asset_dirs)
-        self.futures.append((briefing, future))
-
-    def results(self, *, when_free: Callable[[], None]) -> list[tuple[bytes, int]]:
-        """Each PDF and its page count, in the order submitted.
-
-        ``when_free`` runs once, here, as soon as fewer PDFs print at once than the
-        machine has cores: work that needs no PDF fills the core that is free.
-        """
-        index = {future: briefing for briefing, future in self.futures}
-        cores, pending = os.cpu_count() or 1, [when_free]
-        for done, future in enumerate(chain([None], as_completed(index))):
-            if future is not None:
-                future.result()
-                if self.progress:
-                    self.progress(index[future], done, len(index))
-            if pending and min(len(index) - done, self.workers) < cores:
-                pending.pop()()
-        return [future.result() for _, future in self.futures]
-
-    def __exit__(self, kind: object, *_rest: object) -> None:
-        if self.pool is None:
-            return
-        if kind is None:
-            self.pool.shutdown(wait=True)
-            return
-        # A failure or a stop: end the workers now rather than wait for their PDFs
-        # (Python 3.14 has ProcessPoolExecutor.terminate_workers() for this), then
-        # wait for the pool's own thread to see them gone: one left running races
-        # the interpreter's exit (a "Bad file descriptor" traceback at shutdown).
-        for worker in list((self.pool._processes or {}).values()):  # noqa: SLF001
-            worker.terminate()
-        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def build_time(epoch: int | None) -> str:

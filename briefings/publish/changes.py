@@ -98,7 +98,7 @@ def summary(document: dict[str, Any]) -> str:
 
 
 def _judgment(old: Any, new: Any) -> Change | None:
-    from briefings.model import LIKELIHOODS
+    from briefings.vocabularies import LIKELIHOODS
 
     lines, moved = [], {}
     if old.likelihood != new.likelihood:
@@ -144,7 +144,7 @@ def _moved(before: Any, after: Any) -> dict[str, Any]:
     return {"before": before, "after": after}
 
 
-def _judgments(part: Slice) -> tuple:
+def _judgments(part: Slice) -> tuple[Any, ...]:
     """Key and resolved judgments alike: resolving one neither adds nor removes it."""
     return (*part.judgments, *part.resolved)
 
@@ -163,7 +163,7 @@ def _added_removed(collection: str, before: Slice, after: Slice) -> list[Change]
 
 def _name(collection: str, item: Any, part: Slice) -> str:
     if collection == "actors":
-        return item.name
+        return str(item.name)
     if collection == "motives":
         return f"{_actor(part, item.actor)}: {item.goal}"
     if collection == "measures":
@@ -182,7 +182,7 @@ def _actor(part: Slice, actor_id: str) -> str:
     return actor.name if actor else actor_id
 
 
-def _by_id(items: tuple) -> dict[str, Any]:
+def _by_id(items: tuple[Any, ...]) -> dict[str, Any]:
     return {item.id: item for item in items}
 
 
@@ -191,6 +191,6 @@ def _words(term: str) -> str:
 
 
 def _date(value: str) -> str:
-    from briefings.publish.render import date_text
+    from briefings.publish.wording import date_text
 
     return date_text(value)

@@ -27,11 +27,16 @@ from briefings.publish.figures import (
     inline_svg,
     tlp_mark,
 )
-from briefings.publish.render import date_text
+from briefings.publish.wording import date_text
 
 if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
     from briefings.model import Measure
+    from briefings.publish.figures import FigureName
     from briefings.publish.scope import Slice
+
+Stacks = dict[tuple[tuple[str, ...], str], list["Measure"]]  # (imposers, target) -> layers
 
 WIDTH = 6.8  # inches: the text width of an A4 page with the print margins
 ROW = 0.3  # inches per bar or lane
@@ -51,7 +56,7 @@ FONTS = ("Noto Sans", "Noto Sans CJK SC", "Noto Sans Arabic", "DejaVu Sans")
 
 
 @cache
-def rc_settings() -> dict[str, Any]:
+def rc_settings() -> dict[RcKeyType, Any]:
     from matplotlib import font_manager
 
     installed = {f.name for f in font_manager.fontManager.ttflist}
@@ -86,7 +91,7 @@ def mark_tlp(fig: Any, part: Slice) -> None:
                  bbox={"facecolor": "#000000", "edgecolor": "none", "pad": 1.5})
 
 
-def finish_figure(fig: Any, name: str, caption: str, description: str) -> Figure:
+def finish_figure(fig: Any, name: FigureName, caption: str, description: str) -> Figure:
     """``fig`` as SVG now and as PNG when asked, both without dates or random ids."""
     import matplotlib as mpl
 
@@ -104,7 +109,7 @@ def finish_figure(fig: Any, name: str, caption: str, description: str) -> Figure
             fig.savefig(png, format="png", dpi=PNG_WIDTH / WIDTH, metadata={"Software": None})
         return png.getvalue()
 
-    return Figure(name=name, caption=caption, description=description,  # type: ignore[arg-type]
+    return Figure(name=name, caption=caption, description=description,
                   svg=inline_svg(svg.getvalue(), name), draw_png=draw_png)
 
 
@@ -142,7 +147,7 @@ def measures_chart(part: Slice) -> Figure | None:
         return finish_figure(fig, "measures", caption, description)
 
 
-def _tariff_stacks(part: Slice) -> dict[tuple[tuple[str, ...], str], list[Measure]]:
+def _tariff_stacks(part: Slice) -> Stacks:
     """(imposers, target) -> its tariff layers with a rate: in force first, threats last."""
     stacks: dict[tuple[tuple[str, ...], str], list[Measure]] = {}
     for m in part.measures:
@@ -161,24 +166,30 @@ def _stack_name(part: Slice, key: tuple[tuple[str, ...], str]) -> str:
     return f"{' & '.join(part.names[i].name for i in imposers)} on {part.names[target].name}"
 
 
-def _draw_stacks(ax: Any, stacks: dict, part: Slice) -> None:
+def _rate(layer: Measure) -> float:
+    """A stacked layer's rate (every layer has one: see :func:`_tariff_stacks`)."""
+    return layer.rate_percent or 0.0
+
+
+def _draw_stacks(ax: Any, stacks: Stacks, part: Slice) -> None:
     from matplotlib.patches import Patch
 
     ax.set_title("Tariff rate each target faces (%)", loc="left", fontsize=9, color=INK)
     rows = list(stacks.items())
-    widest = max(sum(m.rate_percent for m in layers) for _, layers in rows)
+    widest = max(sum(_rate(m) for m in layers) for _, layers in rows)
     for row, (_, layers) in enumerate(rows):
         left = 0.0
         for m in layers:
+            rate = _rate(m)
             fill, hatch, _ = TARIFF_LAYERS[m.status]
             edge = OKABE_ITO["vermillion"] if m.status != "announced" else OKABE_ITO["blue"]
-            ax.barh(row, m.rate_percent, left=left, height=0.6, color=fill, hatch=hatch,
+            ax.barh(row, rate, left=left, height=0.6, color=fill, hatch=hatch,
                     edgecolor=edge, linewidth=0.8)
-            if m.rate_percent >= widest * 0.06:
-                ax.text(left + m.rate_percent / 2, row, f"{m.rate_percent:g}%", ha="center",
+            if rate >= widest * 0.06:
+                ax.text(left + rate / 2, row, f"{rate:g}%", ha="center",
                         va="center", fontsize=MIN_TEXT_PT, parse_math=False, color=INK,
                         bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6})
-            left += m.rate_percent
+            left += rate
         ax.text(left + widest * 0.01, row, _total_text(layers), va="center", fontsize=MIN_TEXT_PT,
                 color=INK, parse_math=False)
     ax.set_yticks(range(len(rows)), [_stack_name(part, k) for k, _ in rows], parse_math=False)
@@ -257,7 +268,7 @@ def _short(text: str, limit: int = 48) -> str:
 
 
 def _describe_measures(
-    part: Slice, stacks: dict, dated: list[Measure], undated: list[Measure]
+    part: Slice, stacks: Stacks, dated: list[Measure], undated: list[Measure]
 ) -> str:
     lines = []
     for key, layers in stacks.items():

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from briefings.publish import charts, timeline
 from briefings.publish.relationships import relationship_map
@@ -38,7 +38,7 @@ def drawn_from(part: Slice) -> str:
     Judgments, motives, sources and the BLUF are not drawn, so editing them keeps
     the figures (``briefings preview`` redraws only when this changes).
     """
-    def dump(items: tuple) -> list:
+    def dump(items: tuple[Any, ...]) -> list[Any]:
         return [i.model_dump(mode="json", by_alias=True) for i in items]
 
     drawn = {"tlp": part.briefing.tlp, "scope": part.briefing.actors,

@@ -15,7 +15,7 @@ from briefings.errors import UserError
 from briefings.figure_image import content_id
 from briefings.publish.drawing import FIGURE_SECTIONS
 from briefings.publish.outline import EMAIL_ITEMS, outline
-from briefings.publish.render import note_context, render_template
+from briefings.publish.render import EmailContext, choices, note_context, render_template
 
 if TYPE_CHECKING:
     import jinja2
@@ -40,26 +40,31 @@ def render_email(  # noqa: PLR0913
     site: the email of a restricted one never links to a web copy. A ``correction``
     says so at the top.
     """
-    context: dict[str, Any] = note_context(
+    note = note_context(
         part, as_of=date, edition=number, changes=changes, since=since, medium="email",
         correction=correction,
-    ).as_dict()
+    )
     briefing = part.briefing.id
     public_url = public_url.rstrip("/") if public_url else None
     number_of = int(correction["number"]) if correction else 0
     path = f"{briefing}/{date}/" + (f"correction-{number_of}/" if number_of else "")
-    web_url = f"{public_url}/{path}index.html" if public_url else None
-    context.update(pdf_name=pdf_name(briefing, date, number_of), web_url=web_url,
-                   unsubscribe_url=UNSUBSCRIBE_MARK)
-    context["images"] = [  # the PNGs themselves travel beside the HTML (multipart/related)
-        {"cid": content_id(f.name, f"{briefing}-{date}"), "alt": f.description,
-         "caption": f.caption, "key": f.key, "section": FIGURE_SECTIONS.get(f.name)}
-        for f in figures
-    ]
-    context.update(email_lines=outline(part), email_items=EMAIL_ITEMS)
-    html = _inline(render_template(env, [EMAIL_HTML], context))
-    text = render_template(env.overlay(autoescape=False), [EMAIL_TEXT], context)
-    _check_size(env, html, f"{briefing} {date}")
+    context = EmailContext(
+        **note.as_dict(),
+        pdf_name=pdf_name(briefing, date, number_of),
+        web_url=f"{public_url}/{path}index.html" if public_url else None,
+        unsubscribe_url=UNSUBSCRIBE_MARK,
+        images=[  # the PNGs themselves travel beside the HTML (multipart/related)
+            {"cid": content_id(f.name, f"{briefing}-{date}"), "alt": f.description,
+             "caption": f.caption, "key": f.key, "section": FIGURE_SECTIONS.get(f.name)}
+            for f in figures
+        ],
+        email_lines=outline(part),
+        email_items=EMAIL_ITEMS,
+    ).as_dict()
+    html_names, text_names = choices(EMAIL_HTML, briefing), choices(EMAIL_TEXT, briefing)
+    html = _inline(render_template(env, html_names, context))
+    text = render_template(env.overlay(autoescape=False), text_names, context)
+    _check_size(env, html, html_names, f"{briefing} {date}")
     return {EMAIL_HTML: html.encode(), EMAIL_TEXT: text.encode()}
 
 
@@ -70,10 +75,10 @@ def _inline(html: str) -> str:
     return inliner.inline(html)
 
 
-def _check_size(env: jinja2.Environment, html: str, edition: str) -> None:
+def _check_size(env: jinja2.Environment, html: str, names: list[str], edition: str) -> None:
     size = len(html.replace(UNSUBSCRIBE_MARK, _LONGEST_LINK).encode())
     if size >= HTML_LIMIT:
-        source = env.get_template(EMAIL_HTML).filename or EMAIL_HTML
+        source = env.select_template(names).filename or names[-1]
         raise UserError(
             f"{source}: the email's HTML part for {edition} is "
             f"{size / 1024:.1f} KB; it must stay under {HTML_LIMIT // 1024} KB "

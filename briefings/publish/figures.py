@@ -24,12 +24,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
 from briefings.figure_image import FigureImage
-from briefings.publish.render import TLP_COLOURS
+from briefings.model import TLP_COLOURS
 
 if TYPE_CHECKING:
     from briefings.publish.scope import Slice
 
-FigureName = Literal["relationships", "measures", "timeline"]
+FigureName = Literal["relationships", "measures", "timeline", "calibration"]
 
 # Okabe & Ito (2008): distinguishable with every common form of colour blindness.
 OKABE_ITO = {

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from briefings.model import LIKELIHOODS
+from briefings.vocabularies import LIKELIHOODS
 
 if TYPE_CHECKING:
     from briefings.model import Briefing, Judgment

@@ -7,16 +7,24 @@ All problems of a run are collected and raised together as one
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
 from briefings.errors import InvalidKnowledgeBase, Problem
 from briefings.model import COLLECTIONS, MAX_ID, REFERENCES, SLUG
-from briefings.reader import Located, ReadError, display, read_yaml, seed_files
+from briefings.reader import Located, Path_, ReadError, display, read_yaml, seed_files
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
+
+Items = dict[str, dict[str, Any]]  # collection -> {id: item}
+Places = dict[tuple[str, str], tuple[str, Located, Path_]]  # (collection, id) -> file, doc, path
+Report = Callable[[Path_, str, str], None]
 
 
 @dataclass(frozen=True)
@@ -24,7 +32,7 @@ class KnowledgeBase:
     """Every collection as ``{id: item}``, in file order, and where each item was read."""
 
     collections: dict[str, dict[str, Any]] = field(default_factory=dict)
-    places: dict[tuple[str, str], tuple[str, Located, tuple]] = field(default_factory=dict)
+    places: Places = field(default_factory=dict)
 
     def __getitem__(self, collection: str) -> dict[str, Any]:
         return self.collections[collection]
@@ -43,8 +51,8 @@ class KnowledgeBase:
 
 def load(seeds: Path) -> KnowledgeBase:
     """Read, validate and cross-check the knowledge base below ``seeds``."""
-    items: dict[str, dict[str, Any]] = {name: {} for name in COLLECTIONS}
-    places: dict[tuple[str, str], tuple[str, Located, tuple]] = {}
+    items: Items = {name: {} for name in COLLECTIONS}
+    places: Places = {}
     paths, problems = seed_files(seeds)
     for path in paths:
         name = display(path)
@@ -62,8 +70,10 @@ def load(seeds: Path) -> KnowledgeBase:
     return KnowledgeBase(items, places)
 
 
-def _collect(name, doc: Located, items, places, problems) -> None:  # noqa: ANN001
-    def report(path: tuple, where: str, message: str) -> None:
+def _collect(
+    name: str, doc: Located, items: Items, places: Places, problems: list[Problem],
+) -> None:
+    def report(path: Path_, where: str, message: str) -> None:
         line, column = doc.mark(path)
         problems.append(Problem(name, line, column, where, message))
 
@@ -88,7 +98,8 @@ def _collect(name, doc: Located, items, places, problems) -> None:  # noqa: ANN0
 
 
 def _collect_items(  # noqa: PLR0913
-    name, doc, collection, entries, items, places, report,  # noqa: ANN001
+    name: str, doc: Located, collection: str, entries: list[Any], items: Items,
+    places: Places, report: Report,
 ) -> None:
     model = COLLECTIONS[collection]
     for index, entry in enumerate(entries):
@@ -112,7 +123,9 @@ def _collect_items(  # noqa: PLR0913
         items[collection][item.id] = item
 
 
-def _mark_reported(collection, entries, doc, name, places) -> None:  # noqa: ANN001
+def _mark_reported(
+    collection: str, entries: list[Any], doc: Located, name: str, places: Places,
+) -> None:
     """Remember the ids of items already reported, so references to them say nothing."""
     for index, entry in enumerate(entries):
         item_id = entry.get("id") if isinstance(entry, dict) else None
@@ -120,7 +133,7 @@ def _mark_reported(collection, entries, doc, name, places) -> None:  # noqa: ANN
             places.setdefault((collection, item_id), (name, doc, (collection, index)))
 
 
-def _cross_check(items, places, problems) -> None:  # noqa: ANN001
+def _cross_check(items: Items, places: Places, problems: list[Problem]) -> None:
     for collection, fields in REFERENCES.items():
         for item_id, item in items[collection].items():
             name, doc, path = places[(collection, item_id)]
@@ -130,9 +143,11 @@ def _cross_check(items, places, problems) -> None:  # noqa: ANN001
                 targets = (target,) if isinstance(target, str) else target
                 for index, ref in enumerate(refs):
                     if message := _missing(items, places, targets, ref):
-                        loc = (field_name, index) if isinstance(value, list) else (field_name,)
-                        line, column = doc.mark((*path, *loc))
-                        where = f"{collection}[{item_id}]{_where(loc)}"
+                        at: Path_ = (
+                            (field_name, index) if isinstance(value, list) else (field_name,)
+                        )
+                        line, column = doc.mark((*path, *at))
+                        where = f"{collection}[{item_id}]{_where(at)}"
                         problems.append(Problem(name, line, column, where, message))
     for collection, by_id in items.items():
         for item_id, item in by_id.items():
@@ -144,9 +159,11 @@ def _cross_check(items, places, problems) -> None:  # noqa: ANN001
                     problems.append(Problem(name, line, column, where, message))
 
 
-def _citations(item: Any) -> list[tuple[tuple, Any]]:
+def _citations(item: Any) -> list[tuple[Path_, Any]]:
     """Each citation of an item (an actor's profiles included) with where it is."""
-    found = [(("sources", i), c) for i, c in enumerate(getattr(item, "sources", None) or ())]
+    found: list[tuple[Path_, Any]] = [
+        (("sources", i), c) for i, c in enumerate(getattr(item, "sources", None) or ())
+    ]
     for p, profile in enumerate(getattr(item, "profiles", None) or ()):
         found += [(("profiles", p, "sources", i), c) for i, c in enumerate(profile.sources)]
     outcome = getattr(item, "outcome", None)  # a judgment's outcome cites its sources too
@@ -155,7 +172,9 @@ def _citations(item: Any) -> list[tuple[tuple, Any]]:
     return found
 
 
-def _missing(items, places, targets: tuple[str, ...], ref: str | None) -> str | None:  # noqa: ANN001
+def _missing(
+    items: Items, places: Places, targets: tuple[str, ...], ref: str | None,
+) -> str | None:
     """The problem with a reference to ``ref``, if it names nothing (or nothing valid)."""
     if ref is None or any(ref in items[t] or (t, ref) in places for t in targets):
         return None  # present, or an item already reported as invalid
@@ -186,7 +205,7 @@ def _label(collection: str, index: int, entry: Any) -> str:
     return f"{collection}[{index}]"
 
 
-def _where(loc: tuple) -> str:
+def _where(loc: Path_) -> str:
     return "".join(
         f"[{part}]" if isinstance(part, int) else f".{_short(str(part))}" for part in loc
     )
@@ -202,7 +221,7 @@ _MESSAGES = {
 }
 
 
-def _message(error: dict[str, Any], model: type[BaseModel]) -> str:  # noqa: PLR0911
+def _message(error: ErrorDetails, model: type[BaseModel]) -> str:  # noqa: PLR0911
     kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
     shown = _shown(value)
     if kind in _MESSAGES:
@@ -223,7 +242,7 @@ def _message(error: dict[str, Any], model: type[BaseModel]) -> str:  # noqa: PLR
         return f"expected an id of a-z, 0-9 and '-' (a slug), got {shown}{guess}"
     if kind == "string_too_long" and ctx.get("max_length") == MAX_ID:
         return (f"an id is at most {MAX_ID} characters (it names files and web addresses), "
-                f"got {len(value)}: {shown}")
+                f"got {len(str(value))}: {shown}")
     if kind == "list_type" and isinstance(value, str):
         return f"expected a list, e.g. [{value}], got {shown}"
     message = error["msg"][0].lower() + error["msg"][1:]
@@ -235,7 +254,7 @@ def _shown(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 2] + "…" + text[-1]
 
 
-def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
+def _fields_at(model: type[BaseModel], loc: Path_) -> list[str]:
     """The field names allowed at ``loc`` inside ``model`` (empty if it cannot tell)."""
     current: type[BaseModel] | None = model
     for part in loc:

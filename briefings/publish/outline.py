@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from briefings.publish.wording import date_range, date_text, money, percent, period_text
 
 if TYPE_CHECKING:
+    from briefings.model import Dealing, Measure
     from briefings.publish.scope import Slice
 
 EMAIL_ITEMS = 5  # lines a section shows in the email before "N more"
@@ -33,23 +34,23 @@ def outline(part: Slice) -> dict[str, list[str]]:
     }
 
 
-def _dealing(d: object, name: dict[str, str]) -> str:
-    parts = [f"{name[d.from_]} → {name[d.to]}: {d.kind.replace('-', ' ')}"]  # type: ignore[attr-defined]
-    if d.items:  # type: ignore[attr-defined]
-        parts[0] += f" ({', '.join(d.items)})"  # type: ignore[attr-defined]
-    parts.append(d.status)  # type: ignore[attr-defined]
-    if d.value:  # type: ignore[attr-defined]
-        period = period_text(d.value.period)  # type: ignore[attr-defined]
-        parts.append(money(d.value) + (f" ({period})" if period else ""))  # type: ignore[attr-defined]
-    if d.start or d.end:  # type: ignore[attr-defined]
-        parts.append(date_range(d.start, d.end))  # type: ignore[attr-defined]
+def _dealing(d: Dealing, name: dict[str, str]) -> str:
+    parts = [f"{name[d.from_]} → {name[d.to]}: {d.kind.replace('-', ' ')}"]
+    if d.items:
+        parts[0] += f" ({', '.join(d.items)})"
+    parts.append(d.status)
+    if d.value:
+        period = period_text(d.value.period)
+        parts.append(money(d.value) + (f" ({period})" if period else ""))
+    if d.start or d.end:
+        parts.append(date_range(d.start, d.end))
     return " · ".join(parts)
 
 
-def _measure(m: object, name: dict[str, str]) -> str:
-    by = ", ".join(name[a] for a in m.imposed_by)  # type: ignore[attr-defined]
-    on = ", ".join(name[a] for a in m.targets)  # type: ignore[attr-defined]
-    parts = [m.title, f"{by} → {on}", m.status.replace("-", " ")]  # type: ignore[attr-defined]
-    if m.rate_percent is not None:  # type: ignore[attr-defined]
-        parts.append(percent(m.rate_percent))  # type: ignore[attr-defined]
+def _measure(m: Measure, name: dict[str, str]) -> str:
+    by = ", ".join(name[a] for a in m.imposed_by)
+    on = ", ".join(name[a] for a in m.targets)
+    parts = [m.title, f"{by} → {on}", m.status.replace("-", " ")]
+    if m.rate_percent is not None:
+        parts.append(percent(m.rate_percent))
     return " · ".join(parts)

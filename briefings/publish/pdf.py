@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import weasyprint
@@ -17,14 +19,14 @@ from weasyprint.urls import URLFetcher
 logger = logging.getLogger(__name__)
 
 
-class AssetFetcher(URLFetcher):
+class AssetFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint has no type information
     """Fetches ``data:`` URLs and files inside the asset folders; refuses the rest."""
 
     def __init__(self, asset_dirs: list[Path]) -> None:
         super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, timeout=2)
         self.asset_dirs = [d.resolve() for d in asset_dirs]
 
-    def fetch(self, url: str, headers: dict | None = None):  # noqa: ANN201
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> Any:
         parts = urlsplit(url)
         if parts.scheme == "file":
             path = Path(unquote(parts.path)).resolve()
@@ -42,7 +44,7 @@ class _Run(str):
 
     __slots__ = ()
 
-    def __iter__(self):  # noqa: ANN204 - str's own signature
+    def __iter__(self) -> Iterator[str]:
         yield str(self)
 
 
@@ -61,22 +63,23 @@ def _shape_svg_text_as_runs() -> bool:
     per-letter path. Applied to WeasyPrint 70 only, whose code this was checked
     against; with any other version the SVG text is drawn as WeasyPrint draws it.
     """
-    svg = importlib.import_module("weasyprint.svg")
-    module = importlib.import_module("weasyprint.svg.text")
+    svg: Any = importlib.import_module("weasyprint.svg")
+    module: Any = importlib.import_module("weasyprint.svg.text")
     letters = module.text
     if not weasyprint.__version__.startswith("70.") or svg.TAGS.get("text") is not letters:
         return False
 
-    def text(drawing: object, node: object, font_size: float) -> None:
-        element, attributes = node._etree_node, node.attrib  # type: ignore[attr-defined]  # noqa: SLF001
+    def text(drawing: object, node: Any, font_size: float) -> None:
+        element, attributes = node._etree_node, node.attrib  # noqa: SLF001
         positioned = any(a in attributes for a in _PER_GLYPH) or any(
             len(attributes.get(a, "").split()) > 1 for a in ("x", "y")
         )
         if positioned or not element.text:
-            return letters(drawing, node, font_size)
+            letters(drawing, node, font_size)
+            return
         plain, element.text = element.text, _Run(element.text)
         try:
-            return letters(drawing, node, font_size)
+            letters(drawing, node, font_size)
         finally:
             element.text = plain
 

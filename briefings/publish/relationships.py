@@ -89,7 +89,7 @@ def _layout(
     share a rank. A drawing wider than the text block prints smaller; the best one
     then gets its type set larger in proportion (spacing does not grow with it).
     """
-    best: tuple[float, graphviz.Digraph | graphviz.Source, str, tuple] | None = None
+    best: tuple[float, graphviz.Digraph | graphviz.Source, str, _Layout] | None = None
     size = 8.0
     for wrap, flow, stagger in _LAYOUTS:
         drawing = _graph(part, actors, links, size=size, wrap=wrap, rankdir=flow)
@@ -116,8 +116,11 @@ def _layout(
 
 
 # (label wrap in characters, flow, leaves staggered over this many rows), tried in order
-_LAYOUTS = ((28, "LR", None), (18, "LR", None), (28, "TB", None), (18, "TB", None),
-            (18, "TB", 3), (28, "TB", 3))
+_Layout = tuple[int, str, int | None]  # wrap, flow, stagger
+_LAYOUTS: tuple[_Layout, ...] = (
+    (28, "LR", None), (18, "LR", None), (28, "TB", None), (18, "TB", None),
+    (18, "TB", 3), (28, "TB", 3),
+)
 
 
 def _png(dot: str, dpi: float) -> bytes:
@@ -125,7 +128,8 @@ def _png(dot: str, dpi: float) -> bytes:
     import graphviz
 
     sharp = dot.replace("{", f"{{\n\tdpi={dpi:.2f}", 1)
-    return graphviz.Source(sharp, engine="dot").pipe(format="png", renderer="cairo")
+    png: bytes = graphviz.Source(sharp, engine="dot").pipe(format="png", renderer="cairo")
+    return png
 
 
 def _graph(  # noqa: PLR0913

@@ -18,7 +18,7 @@ import jinja2
 from markupsafe import Markup
 
 from briefings import __version__
-from briefings.config import template_dirs
+from briefings.config import template_dirs, template_env
 from briefings.publish.wording import (
     date_range,
     date_text,
@@ -31,6 +31,8 @@ from briefings.publish.wording import (
 )
 
 if TYPE_CHECKING:
+    from briefings.model import Briefing, Motive, Section
+    from briefings.publish.figures import Figure
     from briefings.publish.scope import Slice
 
 FRONT_PAGE = ("bluf", "key-judgments")  # the sections that open every note and email
@@ -38,10 +40,6 @@ SECTION_TITLES = {
     "bluf": "Bottom line up front", "key-judgments": "Key judgments", "changes": "What changed",
     "actors": "Actor profiles", "motives": "Motives", "dealings": "Dealings",
     "measures": "Measures", "timeline": "Timeline", "sources": "Sources",
-}
-TLP_COLOURS = {  # TLP 2.0: coloured text on black
-    "clear": "#FFFFFF", "green": "#33FF00", "amber": "#FFC000",
-    "amber+strict": "#FFC000", "red": "#FF2B2B",
 }
 
 
@@ -75,16 +73,12 @@ def safe_svg(value: str) -> Markup:
 
 
 def get_env(templates: Path | None = None) -> jinja2.Environment:
-    """The Jinja environment for the given project templates folder."""
-    loader = jinja2.FileSystemLoader([str(d) for d in template_dirs(templates)])
-    env = jinja2.Environment(
-        loader=loader,
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    """The Jinja environment for the given project templates folder, with every filter.
+
+    A name is found in the project's folder, then in the packaged templates;
+    ``default:NAME`` is always the packaged one (see :func:`briefings.config.template_loader`).
+    """
+    env = template_env(templates)
     env.filters.update(
         md=markdown, date_text=date_text, words=words, percent=percent, safe_svg=safe_svg,
         svg_data_url=svg_data_url, date_range=date_range, money=money, period_text=period_text,
@@ -94,16 +88,16 @@ def get_env(templates: Path | None = None) -> jinja2.Environment:
 
 
 def templates_digest(templates: Path | None) -> str:
-    """A hash of every template and asset the environment can see."""
+    """A hash of every template and asset the environment can see.
+
+    A packaged template the project's folder shadows still counts: a desk template
+    may extend it (``default:NAME``).
+    """
     digest = hashlib.sha256()
-    seen: set[str] = set()
-    for folder in template_dirs(templates):
+    for place, folder in enumerate(template_dirs(templates)):
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             relative = path.relative_to(folder).as_posix()
-            if relative in seen:
-                continue
-            seen.add(relative)
-            digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
+            digest.update(f"{place}:{relative}".encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -111,21 +105,26 @@ def templates_digest(templates: Path | None) -> str:
 class NoteContext:
     """Everything a briefing template can use. Each field's help is tested to exist."""
 
-    briefing: Any = field(metadata={"help": "the briefing: title, bluf, tlp, author, ..."})
+    briefing: Briefing = field(metadata={"help": "the briefing: title, bluf, tlp, author, ..."})
     slice: Slice = field(metadata={"help": "the knowledge-base slice: actors, motives, ..."})
     as_of: str = field(metadata={"help": "the edition's date, YYYY-MM-DD"})
     edition: int = field(metadata={"help": "the edition number, counting from 1"})
     changes: list[str] | None = field(
         metadata={"help": "what changed since the previous edition; None for a first edition"}
     )
-    since: Any = field(default=None, metadata={"help": "the previous edition (date, number)"})
-    medium: str = field(metadata={"help": "'web' for the web page, 'print' for the PDF"})
-    sections: list[str] = field(metadata={
+    since: Any = field(
+        default=None,
+        metadata={"help": "the previous edition (its date and number); None for a first edition"},
+    )
+    medium: str = field(
+        metadata={"help": "'web' for the web page, 'print' for the PDF, 'email' for the email"}
+    )
+    sections: list[Section] = field(metadata={
         "help": "the section names to show, in the briefing's order, but bluf and "
                 "key-judgments first: they are the front page"})
     source_numbers: dict[str, int] = field(metadata={"help": "source id -> its number"})
     sources_by_id: dict[str, Any] = field(metadata={"help": "source id -> source"})
-    motives_by_actor: dict[str, list] = field(metadata={"help": "actor id -> its motives"})
+    motives_by_actor: dict[str, list[Motive]] = field(metadata={"help": "actor id -> its motives"})
     names: dict[str, str] = field(metadata={"help": "actor id -> display name"})
     tlp_colour: str = field(metadata={"help": "the TLP 2.0 colour of the marking"})
     likelihoods: dict[str, str] = field(metadata={"help": "PHIA term -> probability band"})
@@ -134,7 +133,11 @@ class NoteContext:
     tlp_levels: tuple[str, ...] = field(metadata={"help": "TLP levels, least restricted first"})
     version: str = field(metadata={"help": "the briefings tool's version"})
     created: str = field(metadata={"help": "ISO timestamp for the PDF metadata"})
-    figures: Any = field(default=None, metadata={"help": "the edition's figures, if any"})
+    figures: tuple[Figure, ...] | None = field(
+        default=None,
+        metadata={"help": "the figures (name, caption, description, svg, key); "
+                          "None without figures and in the email (see images)"},
+    )
     track_record: Any = field(default=None, metadata={
         "help": "the annex Track record (TrackRecordAnnex), or None: nothing scored in scope"})
     cutoff: str = field(default="", metadata={
@@ -155,18 +158,42 @@ class NoteContext:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+@dataclass(frozen=True, kw_only=True)
+class EmailContext(NoteContext):
+    """What the email templates (``email.html``, ``email.txt``) can use besides the note's."""
+
+    pdf_name: str = field(metadata={"help": "the attached PDF's file name"})
+    web_url: str | None = field(
+        metadata={"help": "the edition's web page; None when BRIEFINGS_PUBLIC_URL is unset"}
+    )
+    unsubscribe_url: str = field(
+        metadata={"help": "the reader's unsubscribe link (filled in for each reader at send)"}
+    )
+    images: list[dict[str, Any]] = field(metadata={
+        "help": 'the figure PNGs: cid (for src="cid:..."), alt, caption, key lines, section'})
+    email_lines: dict[str, list[str]] = field(metadata={
+        "help": "each section's lines for the email, from the data (publish.outline)"})
+    email_items: int = field(metadata={
+        "help": "how many lines a section shows in the email before pointing to the note"})
+
+
 def note_context(  # noqa: PLR0913
     part: Slice, *, as_of: str, edition: int, changes: list[str] | None, medium: str,
-    figures: tuple | None = None, since: Any = None, track_record: Any = None,
+    figures: tuple[Figure, ...] | None = None, since: Any = None, track_record: Any = None,
     correction: Any = None,
     links: dict[str, str] | None = None,
 ) -> NoteContext:
     """The template context for one edition of a briefing."""
-    from briefings.model import CREDIBILITY, LIKELIHOODS, RELIABILITY, SECTIONS, TLP_LEVELS
+    from briefings.model import (
+        SECTIONS,
+        TLP_COLOURS,
+        TLP_LEVELS,
+    )
     from briefings.publish.scope import information_cutoff
+    from briefings.vocabularies import CREDIBILITY, LIKELIHOODS, RELIABILITY
 
     briefing = part.briefing
-    motives: dict[str, list] = {}
+    motives: dict[str, list[Motive]] = {}
     for motive in part.motives:
         motives.setdefault(motive.actor, []).append(motive)
     wanted = [s for s in briefing.sections if s in SECTIONS]
@@ -212,7 +239,12 @@ def render_template(env: jinja2.Environment, names: list[str], context: dict[str
         raise UserError(f"template {names[-1]}: {exc}") from None
 
 
+def choices(name: str, briefing: str) -> list[str]:
+    """Template names from specific to generic: ``briefing-<id>.html``, ``briefing.html``."""
+    stem, dot, suffix = name.rpartition(".")
+    return [f"{stem}-{briefing}{dot}{suffix}", name]
+
+
 def render_note(env: jinja2.Environment, context: NoteContext) -> str:
     """The note's HTML, from the most specific template that exists."""
-    names = [f"briefing-{context.briefing.id}.html", "briefing.html"]
-    return render_template(env, names, context.as_dict())
+    return render_template(env, choices("briefing.html", context.briefing.id), context.as_dict())

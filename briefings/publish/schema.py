@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from types import GenericAlias
+from typing import Any
 
 from pydantic import TypeAdapter
 
@@ -11,10 +13,11 @@ from briefings.model import COLLECTIONS
 
 def json_schema() -> str:
     """One schema for a knowledge-base file: a mapping of collections to item lists."""
-    properties = {}
-    defs: dict = {}
+    properties: dict[str, Any] = {}
+    defs: dict[str, Any] = {}
     for name, model in COLLECTIONS.items():
-        schema = TypeAdapter(list[model]).json_schema(ref_template="#/$defs/{model}")
+        items: Any = GenericAlias(list, (model,))  # list[model], with the model a variable
+        schema = TypeAdapter(items).json_schema(ref_template="#/$defs/{model}")
         defs.update(schema.pop("$defs", {}))
         properties[name] = schema
     document = {

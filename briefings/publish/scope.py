@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -43,12 +43,15 @@ if TYPE_CHECKING:
         Citation,
         Dealing,
         Event,
+        Item,
         Judgment,
         Measure,
         Motive,
         Source,
     )
     from briefings.publish.load import KnowledgeBase
+
+_Item = TypeVar("_Item", bound="Item")
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ class Slice:
 
     def to_json(self) -> dict[str, Any]:
         """The slice as JSON-ready data: the snapshot of an edition."""
-        def dump(items: tuple) -> list[dict[str, Any]]:
+        def dump(items: tuple[Item, ...]) -> list[dict[str, Any]]:
             return [i.model_dump(mode="json", by_alias=True, exclude_none=True) for i in items]
 
         resolved = {"resolved": dump(self.resolved)} if self.resolved else {}
@@ -91,7 +94,7 @@ class Slice:
         """The slice a snapshot keeps (the inverse of :meth:`to_json`)."""
         from briefings import model
 
-        def load(kind: type, key: str) -> tuple:
+        def load(kind: type[_Item], key: str) -> tuple[_Item, ...]:
             return tuple(kind.model_validate(item) for item in data.get(key, ()))
 
         actors = load(model.Actor, "actors")

@@ -15,6 +15,7 @@ mean of (p - o)², o = 1 if it happened and 0 if not: 0 is perfect, always sayin
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -294,7 +295,7 @@ def _calibration(record: TrackRecord) -> str:
     return _table(("band", "stated", "n", "happened", "observed"), rows)
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
     if not rows:
         return "  (none)"
     widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]

@@ -6,7 +6,7 @@ where they fit, so none overlaps another. One event is said in a sentence instea
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from briefings.publish.charts import (
     ROW,
@@ -18,7 +18,7 @@ from briefings.publish.charts import (
     span,
 )
 from briefings.publish.figures import INK, MIN_TEXT_PT, OKABE_ITO, Figure, count
-from briefings.publish.render import date_text
+from briefings.publish.wording import date_text
 
 if TYPE_CHECKING:
     from briefings.model import Event
@@ -60,10 +60,10 @@ def timeline_chart(part: Slice) -> Figure | None:
     lo, hi = lo - pad, hi + pad
     with mpl.rc_context(rc_settings()):
         fig = Canvas(figsize=(WIDTH, 1.0), dpi=96)
-        FigureCanvasAgg(fig)
+        canvas = FigureCanvasAgg(fig)
         mark_tlp(fig, part)
         ax = fig.add_axes((0.02, 0.3, 0.96, 0.65))
-        renderer = fig.canvas.get_renderer()
+        renderer = canvas.get_renderer()
         for _ in range(4):  # widen the axis until every label fits inside it
             ax.set_xlim(lo, hi)
             lanes, placed, outside = _place(ax, renderer, events, spans, lo, hi)
@@ -96,12 +96,19 @@ def _describe_timeline(events: list[Event]) -> str:
     )
 
 
-def _place(ax, renderer, events, spans, lo, hi):  # noqa: ANN001, ANN202, PLR0913
+Placed = tuple["Event", float, float, int, float, str]  # event, start, end, lane, x, align
+
+
+def _place(  # noqa: PLR0913
+    ax: Any, renderer: Any, events: list[Event], spans: list[tuple[float, ...]], lo: float,
+    hi: float,
+) -> tuple[list[list[tuple[float, float]]], list[Placed], float]:
     """Lanes and label places on an axis from ``lo`` to ``hi``, and how far the label
     furthest left runs past ``lo`` (0 when every label fits)."""
     per_pixel = (hi - lo) / ax.get_window_extent(renderer).width
     lanes: list[list[tuple[float, float]]] = []
-    placed, outside = [], 0.0
+    placed: list[Placed] = []
+    outside = 0.0
     for event, (start, end) in zip(events, spans, strict=True):
         text = ax.text(0, 0, short_label(event.title), fontsize=MIN_TEXT_PT, parse_math=False)
         width = text.get_window_extent(renderer).width * per_pixel

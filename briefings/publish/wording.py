@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import unicodedata
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 MONTHS = (
     "January", "February", "March", "April", "May", "June", "July",
@@ -124,7 +127,7 @@ def markdown_parser() -> Any:
     return md
 
 
-def _image_as_link(self: Any, tokens: list, idx: int, options: Any, env: Any) -> str:
+def _image_as_link(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
     """An image becomes a link to it (its alt text): no reader's client fetches anything."""
     from markdown_it.common.utils import escapeHtml
 
