@@ -70,6 +70,28 @@ judgments:
     confidence: high
     indicators: [Reservists called up]
     sources: [blog-e, forum-f]
+  - id: overdue
+    statement: Upland signs the river treaty.
+    likelihood: likely
+    confidence: low
+    indicators: [The treaty text is published]
+    resolves_by: 2025-05
+    sources: [wire-a]
+  - id: resolved-late
+    statement: Upland opens the second dam.
+    likelihood: likely
+    confidence: low
+    indicators: [Turbines delivered]
+    resolves_by: 2025-05
+    outcome: {{result: happened, on: 2025-06-01, sources: [wire-a]}}
+    sources: [wire-a]
+  - id: due-this-month
+    statement: Upland hosts the summit.
+    likelihood: likely
+    confidence: low
+    indicators: [Invitations sent]
+    resolves_by: 2025-06
+    sources: [wire-a]
   - id: opted-out
     statement: Upland devalues its currency.
     likelihood: unlikely
@@ -102,6 +124,7 @@ EXPECTED = {  # item id -> (code, the field its finding points at)
     "weak-grades": ("BR105", "confidence"),
     "long-bluf": ("BR106", "bluf"),
     "hedged-bluf": ("BR107", "bluf"),
+    "overdue": ("BR108", "resolves_by"),
 }
 
 

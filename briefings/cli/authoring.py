@@ -100,6 +100,7 @@ def lint_command(seeds: Path, strict: bool, as_of: str | None, ignore: str) -> N
     BR105  high confidence citing only sources graded E or F
     BR106  a BLUF longer than 60 words
     BR107  an estimative word in a BLUF that is not a PHIA term ("probably")
+    BR108  a judgment past its resolves_by with no outcome (overdue)
 
     One item switches a rule off with a reason: `lint_ignore: {BR103: "why"}` on
     the judgment or briefing.

@@ -13,6 +13,7 @@ with ``lint_ignore: {CODE: "the reason"}``.
 | BR105 | judgment | high confidence citing only sources graded E or F |
 | BR106 | briefing | a BLUF longer than 60 words |
 | BR107 | briefing | an estimative word in the BLUF that is not a PHIA term |
+| BR108 | judgment | overdue: its ``resolves_by`` has passed and no outcome is recorded |
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ RULES: dict[str, tuple[str, str]] = {  # code -> (what it finds, the fix)
               "cut the BLUF to the one or two sentences a reader must take away"),
     "BR107": ("estimative word in a BLUF that is not a PHIA term",
               "use the yardstick's words (e.g. 'highly likely', 'realistic possibility')"),
+    "BR108": ("overdue judgment: resolves_by has passed and no outcome is recorded",
+              "add outcome: {result, on, sources}, or a later resolves_by with a reason"),
 }
 
 # The PHIA terms as a reader sees them, and their adverbs ("almost certainly").
@@ -139,10 +142,19 @@ def _judgment(
         if age > STALE_DAYS:
             older = f"{age} days older than {today} (limit {STALE_DAYS})"
             found.append(("BR104", "sources", f"newest source is {older}"))
+    if is_overdue(judgment, today):
+        found.append(("BR108", "resolves_by",
+                      f"resolves_by {judgment.resolves_by} has passed and no outcome is recorded"))
     if high and sources and all(s.reliability in WEAK_GRADES for s in sources):
         found.append(("BR105", "confidence",
                       "high confidence but every source is graded E or F"))
     return found
+
+
+def is_overdue(judgment: Judgment, today: date) -> bool:
+    """Past the whole of its ``resolves_by`` period with no outcome recorded."""
+    return bool(judgment.outcome is None and judgment.resolves_by
+                and _last_day(judgment.resolves_by) < today)
 
 
 def _briefing(briefing: Briefing) -> list[tuple[str, str, str]]:

@@ -202,12 +202,11 @@ class Overdue:
 
 def overdue(kb: KnowledgeBase, *, today: date) -> tuple[Overdue, ...]:
     """Judgments whose ``resolves_by`` period has ended with no outcome (for lint too)."""
-    from briefings.publish.charts import span
+    from briefings.publish.lint import is_overdue
 
     return tuple(
         Overdue(j.id, j.statement, j.resolves_by, kb.place("judgments", j.id))
-        for j in kb["judgments"].values()
-        if j.outcome is None and j.resolves_by and span(j.resolves_by)[1] <= today
+        for j in kb["judgments"].values() if j.resolves_by and is_overdue(j, today)
     )
 
 
