@@ -6,18 +6,21 @@ from __future__ import annotations
 import sys
 from datetime import date as _date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from briefings.cli.options import SEEDS, TEMPLATES, iso_date
 
+if TYPE_CHECKING:
+    from briefings.publish.load import KnowledgeBase
 
-def lint_warnings(seeds: Path, *, as_of: str) -> None:
+
+def lint_warnings(kb: KnowledgeBase, *, as_of: str) -> None:
     """The lint findings as warnings (``briefings lint`` gives each one's fix)."""
     from briefings.publish.lint import lint as find
-    from briefings.publish.load import load
 
-    findings = find(load(seeds), as_of=as_of)
+    findings = find(kb, as_of=as_of)
     for finding in findings:
         click.echo(f"{finding.file}:{finding.line}:{finding.column}: warning: {finding.text}",
                    err=True)
