@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from briefings.cli import current_settings
+from briefings.cli.options import OUT, TEMPLATES
 
 if TYPE_CHECKING:
     import sqlite3
@@ -58,14 +59,8 @@ def send_notices(  # noqa: PLR0913
 
 
 @click.command()
-@click.option(
-    "--templates", type=click.Path(path_type=Path, file_okay=False), default=Path("templates"),
-    show_default=True, help="Folder of templates that override the packaged ones.",
-)
-@click.option(
-    "--out", type=click.Path(path_type=Path, file_okay=False), default=Path("out"),
-    show_default=True, help="Output folder for editions and the archive.",
-)
+@TEMPLATES
+@OUT
 @click.option("--why", required=True, help="Why it is withdrawn: told to every reader who got it.")
 @click.argument("briefing", metavar="ID")
 @click.argument("date", type=click.DateTime(formats=["%Y-%m-%d"]))
