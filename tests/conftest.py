@@ -32,6 +32,16 @@ def seeds_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def rewrite(folder: Path, *pairs: tuple[str, str]) -> None:
+    """Replace text in ``folder/knowledge.yaml`` (a copy of the sample), each once."""
+    path = folder / "knowledge.yaml"
+    text = path.read_text(encoding="utf-8")
+    for old, new in pairs:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path.write_text(text, encoding="utf-8")
+
+
 @pytest.fixture
 def sample_copy(tmp_path: Path) -> Path:
     """A writable copy of the sample knowledge base."""

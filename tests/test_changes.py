@@ -7,17 +7,9 @@ import shutil
 
 import pymupdf
 from bs4 import BeautifulSoup
+from conftest import rewrite
 
 from briefings.publish.build import build
-
-
-def rewrite(folder, *pairs):
-    path = folder / "knowledge.yaml"
-    text = path.read_text(encoding="utf-8")
-    for old, new in pairs:
-        assert old in text, old
-        text = text.replace(old, new, 1)
-    path.write_text(text, encoding="utf-8")
 
 
 def first_edition(sample_out, tmp_path):

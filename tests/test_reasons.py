@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import ROOT, rewrite
 
 from briefings.cli.main import cli
 from briefings.config import Settings
@@ -21,15 +21,6 @@ from briefings.publish.build import build
 from briefings.publish.load import load
 
 LEVY = "    likelihood: realistic-possibility\n    confidence: low\n"
-
-
-def rewrite(folder, *pairs):
-    path = folder / "knowledge.yaml"
-    text = path.read_text(encoding="utf-8")
-    for old, new in pairs:
-        assert old in text, old
-        text = text.replace(old, new, 1)
-    path.write_text(text, encoding="utf-8")
 
 
 def line_of(folder, needle):

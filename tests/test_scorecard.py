@@ -11,6 +11,7 @@ import pymupdf
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
+from conftest import rewrite
 
 from briefings.cli.main import cli
 from briefings.config import Settings
@@ -23,15 +24,6 @@ LEVY = "    likelihood: realistic-possibility\n    confidence: low\n"
 TALKS = "    about: [basin-council, highland]\n"
 SOURCE = ("sources:\n  - id: wire\n    publisher: Basin Wire\n    title: Levy in force\n"
           "    published: 2024-04-30\n    reliability: B\n")
-
-
-def rewrite(folder, *pairs):
-    path = folder / "knowledge.yaml"
-    text = path.read_text(encoding="utf-8")
-    for old, new in pairs:
-        assert old in text, old
-        text = text.replace(old, new, 1)
-    path.write_text(text, encoding="utf-8")
 
 
 @pytest.fixture
