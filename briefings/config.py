@@ -20,6 +20,7 @@ builds settings itself (a test, a script) gets the documented defaults.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -115,12 +116,38 @@ def template_env(templates: Path | None) -> jinja2.Environment:
 
     return jinja2.Environment(
         loader=template_loader(templates),
+        bytecode_cache=_compiled_templates(),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+
+
+@functools.cache
+def _compiled_templates() -> jinja2.BytecodeCache:
+    """One in-memory cache of compiled templates for the process.
+
+    Every build makes a fresh environment; a process that builds again (``run``
+    with several due briefings, ``preview``, the tests) compiles each template
+    once. Jinja checks each entry against the template's source, so an edited
+    template is compiled afresh.
+    """
+    import jinja2
+
+    class MemoryCache(jinja2.BytecodeCache):
+        def __init__(self) -> None:
+            self.code: dict[str, bytes] = {}
+
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            if bucket.key in self.code:
+                bucket.bytecode_from_string(self.code[bucket.key])
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            self.code[bucket.key] = bucket.bytecode_to_string()
+
+    return MemoryCache()
 
 
 def template_loader(templates: Path | None) -> jinja2.BaseLoader:

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import logging
+import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from briefings.publish import pdf
 from briefings.publish.build import build
+
+# The build prints PDFs in worker processes forked from this one. A one-off command
+# lets each worker import WeasyPrint while it prepares the notes; the test session,
+# like any long-running process, imports it once here and its workers start with it.
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "tests" / "sample"
@@ -16,20 +25,36 @@ SEEDS = ROOT / "seeds"
 SAMPLE_DATE = "2024-04-01"
 
 
+def _built_once(factory: pytest.TempPathFactory, name: str, **options: Any) -> Path:
+    """An output folder built once for the whole run, shared by pytest-xdist's workers.
+
+    The first worker to ask builds it under a lock; the others wait and read it.
+    """
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        out = factory.mktemp(name)
+        build(out=out, templates=None, **options)
+        return out
+    shared = factory.getbasetemp().parent
+    out, done = shared / name, shared / f"{name}.done"
+    with (shared / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(out, ignore_errors=True)
+            build(out=out, templates=None, **options)
+            done.touch()
+    return out
+
+
 @pytest.fixture(scope="session")
 def sample_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample knowledge base built once for the session (read-only for tests)."""
-    out = tmp_path_factory.mktemp("sample-out")
-    build(seeds=SAMPLE, templates=None, out=out, date=SAMPLE_DATE, jobs=1)
-    return out
+    """The sample knowledge base built once for the run (read-only for tests)."""
+    return _built_once(tmp_path_factory, "sample-out", seeds=SAMPLE, date=SAMPLE_DATE, jobs=1)
 
 
 @pytest.fixture(scope="session")
 def seeds_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The seed knowledge base built once for the session (read-only for tests)."""
-    out = tmp_path_factory.mktemp("seeds-out")
-    build(seeds=SEEDS, templates=None, out=out, date="2025-04-09", jobs=2)
-    return out
+    """The seed knowledge base built once for the run (read-only for tests)."""
+    return _built_once(tmp_path_factory, "seeds-out", seeds=SEEDS, date="2025-04-09", jobs=2)
 
 
 def rewrite(folder: Path, *pairs: tuple[str, str]) -> None:
@@ -76,6 +101,48 @@ def no_warnings(caplog: pytest.LogCaptureFixture):
     yield caplog
     bad = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert not bad, [r.getMessage() for r in bad]
+
+
+@pytest.fixture(autouse=True)
+def print_each_note_once(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
+                         tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Share printed PDFs between tests: WeasyPrint prints each distinct input once a run.
+
+    Many tests build the same note (the sample, unchanged) only to reach the state
+    they test. Printing is deterministic (tests/test_reproducible.py), so a PDF is
+    kept under the hash of everything WeasyPrint reads: the print HTML and the
+    files of the asset folders. A different note, template or stylesheet is printed
+    anew. The workers are forked, so the PDFs are shared through files (by every
+    pytest-xdist worker too). Tests of printing itself carry ``@pytest.mark.fresh_pdfs``.
+    """
+    if request.node.get_closest_marker("fresh_pdfs"):
+        return
+    run = tmp_path_factory.getbasetemp()  # this run's; its parent under pytest-xdist
+    shelf = (run.parent if "PYTEST_XDIST_WORKER" in os.environ else run) / "printed"
+    shelf.mkdir(exist_ok=True)
+    real = pdf.write_pdf
+
+    def write_pdf(html: str, *, asset_dirs: list[Path]) -> tuple[bytes, int]:
+        key = hashlib.sha256(html.encode())
+        for folder in asset_dirs:
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                key.update(str(path).encode() + b"\0" + path.read_bytes())
+        kept = shelf / f"{key.hexdigest()}.pdf"
+        if kept.exists():
+            pages, _, data = kept.read_bytes().partition(b"\n")
+            return data, int(pages)
+        data, pages = real(html, asset_dirs=asset_dirs)
+        partial = kept.with_suffix(f".{os.getpid()}")
+        partial.write_bytes(b"%d\n" % pages + data)
+        partial.replace(kept)
+        return data, pages
+
+    monkeypatch.setattr(pdf, "write_pdf", write_pdf)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "fresh_pdfs: print every PDF anew (see print_each_note_once)")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -99,6 +99,7 @@ def test_every_script_renders_real_glyphs(tmp_path, sample_copy):
     assert arabic, "Arabic script is missing from the PDF"
 
 
+@pytest.mark.fresh_pdfs
 def test_two_builds_give_byte_identical_pdfs(tmp_path, sample_out):
     outputs = []
     for out in (sample_out, tmp_path / "again"):  # the session's build, and one more now

@@ -15,8 +15,10 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 from mail_helpers import DATE, ROOT
 
+from briefings.cli.main import cli
 from briefings.deliver.state import connect
 from briefings.deliver.subscribers import add
 from briefings.editions import MANIFEST, PUBLIC, RECORD
@@ -99,6 +101,11 @@ def _stop_while_printing(process: subprocess.Popen, signum: int) -> tuple[str, s
     return err, workers
 
 
+def _again(args: tuple[str, ...], env: dict[str, str]) -> Result:
+    """The next command after a stop, in this process: only the stop needs its own."""
+    return CliRunner().invoke(cli, list(args), env=env)
+
+
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     names = ("BRIEFINGS_SMTP_URL", "BRIEFINGS_ALERT_TO", "BRIEFINGS_PUBLIC_URL")
@@ -123,9 +130,8 @@ def test_a_build_stopped_mid_way_ends_its_workers_and_leaves_nothing_half_writte
     assert "Traceback" not in err
     _wait_for(lambda: not _alive(workers), "the workers to end", limit=10)
     assert _left_behind(out) == []
-    again = subprocess.run([sys.executable, "-m", "briefings", *args], cwd=tmp_path, env=env,
-                           capture_output=True, text=True, timeout=600, check=False)
-    assert again.returncode == 0, again.stderr
+    again = _again(args, env)
+    assert again.exit_code == 0, again.output
     assert _left_behind(out) == []
     assert (out / "index.html").is_file()
 
@@ -150,9 +156,8 @@ def test_a_run_stopped_while_building_releases_the_lock_and_the_next_run_sends_o
     assert _left_behind(out) == []
     assert not outbox.exists() or not [p for p in outbox.iterdir() if p.name.startswith(".")]
     assert conn.execute("SELECT COUNT(*) FROM locks").fetchone()[0] == 0
-    again = subprocess.run([sys.executable, "-m", "briefings", *args], cwd=tmp_path, env=env,
-                           capture_output=True, text=True, timeout=600, check=False)
-    assert again.returncode == 0, again.stdout + again.stderr
+    again = _again(args, env)
+    assert again.exit_code == 0, again.output
     sent = conn.execute("SELECT briefing, subscriber, COUNT(*) FROM deliveries"
                         " WHERE status = 'sent' GROUP BY briefing, subscriber").fetchall()
     files = sorted(p.name for p in outbox.glob("*.eml"))
@@ -187,8 +192,7 @@ def test_a_send_stopped_mid_list_finishes_the_message_in_flight_and_never_sends_
                                  "subscribers s ON s.id = d.subscriber").fetchall())
     assert [statuses[a] for a in readers] == ["sent"] * 3 + ["pending"] * 3
 
-    again = subprocess.run([sys.executable, "-m", "briefings", *args], cwd=tmp_path, env=env,
-                           capture_output=True, text=True, timeout=120, check=False)
-    assert again.returncode == 0, again.stderr
-    assert "3 sent, 0 pending, 0 failed, 3 skipped" in again.stdout
+    again = _again(args, env)
+    assert again.exit_code == 0, again.output
+    assert "3 sent, 0 pending, 0 failed, 3 skipped" in again.output
     assert [r.recipients[0] for r in smtp.received] == readers  # each exactly once
