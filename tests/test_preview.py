@@ -101,8 +101,10 @@ def test_a_saved_change_rebuilds_the_page_and_tells_the_open_page(desk, monkeypa
     client, knowledge, kb = desk
     briefing = next(iter(kb["briefings"].values()))
     drawn = []
-    draw = drawing.draw_figures
-    monkeypatch.setattr(drawing, "draw_figures", lambda part: drawn.append(1) or draw(part))
+    draw = drawing.timeline.timeline_chart  # one of the figures, counted when drawn
+    monkeypatch.setattr(drawing, "_DRAWN", {})  # nothing drawn before this test counts
+    monkeypatch.setattr(drawing.timeline, "timeline_chart",
+                        lambda part: drawn.append(1) or draw(part))
     first = client.get(f"/{briefing.id}/")
     old = _stamp(first)
     assert len(drawn) == 1

@@ -20,16 +20,31 @@ if TYPE_CHECKING:
 FIGURE_SECTIONS = {"relationships": "dealings", "measures": "measures", "timeline": "timeline"}
 
 
+_DRAWN: dict[tuple[str, frozenset[str]], tuple[Figure, ...]] = {}
+_KEEP = 16  # figure sets kept in a process: a run's due briefings, a preview's notes
+
+
 def draw_figures(part: Slice) -> tuple[Figure, ...]:
     """The figures of ``part`` that have something to show, in reading order; a figure
-    whose section the briefing leaves out is not drawn (web, PDF and email lack it)."""
-    shown = {f for f, section in FIGURE_SECTIONS.items() if section in part.briefing.sections}
+    whose section the briefing leaves out is not drawn (web, PDF and email lack it).
+
+    A process draws each distinct set once (:func:`drawn_from`): ``preview`` after an
+    edit that leaves them alone, ``run`` building several slots, a rebuild.
+    """
+    shown = frozenset(
+        f for f, section in FIGURE_SECTIONS.items() if section in part.briefing.sections)
+    key = (drawn_from(part), shown)
+    if key in _DRAWN:
+        return _DRAWN[key]
     with ThreadPoolExecutor(1) as pool:  # dot runs in its own processes meanwhile
         graph = pool.submit(relationship_map, part) if "relationships" in shown else None
         figures = [charts.measures_chart(part) if "measures" in shown else None,
                    timeline.timeline_chart(part) if "timeline" in shown else None]
         figures.insert(0, graph.result() if graph else None)
-    return tuple(f for f in figures if f is not None)
+    drawn = _DRAWN[key] = tuple(f for f in figures if f is not None)
+    while len(_DRAWN) > _KEEP:
+        del _DRAWN[next(iter(_DRAWN))]  # the oldest
+    return drawn
 
 
 def drawn_from(part: Slice) -> str:

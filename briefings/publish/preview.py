@@ -36,9 +36,7 @@ from briefings.publish.render import get_env, note_context, render_note
 if TYPE_CHECKING:
     from starlette.requests import Request
 
-    from briefings.publish.figures import Figure
     from briefings.publish.load import KnowledgeBase
-    from briefings.publish.scope import Slice
 
 LOOPBACK = "127.0.0.1"
 POLL_SECONDS = 0.25
@@ -75,7 +73,6 @@ class Desk:
         self.report = report or (lambda _message: None)
         self._lock = threading.RLock()  # one build at a time: Matplotlib is not thread-safe
         self._build = _Build(stamp="")
-        self._figures: dict[str, tuple[str, tuple[Figure, ...]]] = {}  # by drawn_from
 
     def stamp(self) -> str:
         """A hash of the name, size and modification time of every working file.
@@ -137,11 +134,12 @@ class Desk:
             return build.pages[key], _MEDIA[kind.rsplit(".", 1)[-1]]
 
     def _make(self, build: _Build, briefing_id: str, kind: str) -> bytes:
+        from briefings.publish.drawing import draw_figures  # redrawn when what they draw changed
         from briefings.publish.scope import take_slice
 
         assert build.kb is not None
         part = take_slice(build.kb, briefing_id)
-        figures = self._figures_of(part)
+        figures = draw_figures(part)
         if kind in {"web", "print"}:
             from briefings.editions import pdf_name
 
@@ -174,16 +172,6 @@ class Desk:
             cid = content_id(figure.name, f"{briefing_id}-{self.as_of}")
             html = html.replace(f'src="cid:{cid}"', f'src="figure-{figure.name}.png"')
         return html.encode()
-
-    def _figures_of(self, part: Slice) -> tuple[Figure, ...]:
-        from briefings.publish.drawing import draw_figures, drawn_from
-
-        digest = drawn_from(part)
-        kept = self._figures.get(part.briefing.id)
-        if kept is None or kept[0] != digest:
-            kept = self._figures[part.briefing.id] = (digest, draw_figures(part))
-        return kept[1]
-
 
 def create_app(
     *, seeds: Path, templates: Path | None, as_of: str,
