@@ -281,3 +281,18 @@ def test_staleness_reads_a_partial_date_as_its_last_day(write_yaml, published, a
         "judgments:\n  - id: j\n    statement: S.\n    likelihood: likely\n"
         "    confidence: low\n    indicators: [I]\n    sources: [s]\n")}))
     assert [f.code for f in lint(kb, as_of=as_of)] == (["BR104"] if stale else [])
+
+
+def test_an_unchanged_rebuild_reads_nothing_and_repeats_no_warning(planted, tmp_path):
+    from click.testing import CliRunner
+
+    from briefings.cli.main import cli
+
+    args = ["build", "--seeds", str(planted), "--out", str(tmp_path / "out"), "--date", AS_OF]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    assert ": warning: BR1" in first.stderr
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0, again.output
+    assert "0 built," in again.stdout and "unchanged and skipped" in again.stdout
+    assert "warning" not in again.stderr

@@ -124,17 +124,17 @@ def build(  # noqa: PLR0913
     """
     from briefings.cli.editions import show_build
     from briefings.publish.build import build as build_editions
-    from briefings.publish.load import load
 
-    kb = load(seeds)  # once: for the build and for its lint warnings
     with Progress("rendering PDFs") as progress:
         report = build_editions(
             seeds=seeds, templates=templates, out=out, date=date, force=force, jobs=jobs,
             only=ids, progress=progress, settings=current_settings(),
-            now=now or datetime.now(UTC), correct=correct, backdate=backdate, kb=kb,
+            now=now or datetime.now(UTC), correct=correct, backdate=backdate,
         )
     show_build(report, out)
-    lint_warnings(kb, as_of=date or (now or datetime.now(UTC)).date().isoformat())
+    if report.kb is not None:  # read once, for the build and its warnings; an unchanged
+        # knowledge base is not read again: its warnings came with the build it skips
+        lint_warnings(report.kb, as_of=date or (now or datetime.now(UTC)).date().isoformat())
 
 
 @cli.command()

@@ -53,6 +53,7 @@ class BuildReport:
     notes: list[str] = field(default_factory=list)
     pages: int = 0
     bytes: int = 0
+    kb: KnowledgeBase | None = None  # what it read; None: nothing changed, nothing read
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def build(  # noqa: PLR0913, PLR0915 - one pipeline, read top to bottom
         date = rules.date = today(now, zones)
     rules.check_dates([kb["briefings"][b] for b in wanted])
     env = get_env(templates)
-    report = BuildReport()
+    report = BuildReport(kb=kb)
     built_at = build_time(settings.source_date_epoch)
     plans, report.notes, report.skipped = plan_editions(kb, wanted, rules=rules, tdigest=tdigest,
                                                         built=built_at)

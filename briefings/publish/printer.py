@@ -16,7 +16,6 @@ from typing import Self
 
 from briefings.stop import worker_signals
 
-
 # Layout makes many short-lived objects: the collector runs a tenth as often as by
 # default, and what a worker inherits or loads once (the parent's objects, WeasyPrint,
 # its fonts) is frozen out of its scans. Prints are 10-15% faster; cycles are still
