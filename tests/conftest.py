@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import gc
 import hashlib
 import logging
 import os
@@ -18,6 +19,9 @@ from briefings.publish.build import build
 # The build prints PDFs in worker processes forked from this one. A one-off command
 # lets each worker import WeasyPrint while it prepares the notes; the test session,
 # like any long-running process, imports it once here and its workers start with it.
+# The session holds every module it imported for good: frozen, the collector never
+# scans them again (the PDF workers tune theirs the same way, publish/printer.py).
+gc.freeze()
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "tests" / "sample"
