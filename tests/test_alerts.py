@@ -13,7 +13,13 @@ from conftest import SAMPLE
 from mail_helpers import DATE
 
 from briefings.cli.main import cli
-from briefings.deliver.alerts import LISTED, Failures, alert_message, alert_recipients
+from briefings.deliver.alerts import (
+    LISTED,
+    Failures,
+    alert_message,
+    alert_recipients,
+    send_alert,
+)
 from briefings.deliver.state import connect
 from briefings.deliver.subscribers import add
 from briefings.errors import UserError
@@ -203,3 +209,15 @@ def test_a_send_that_cannot_deliver_at_all_tries_to_alert_and_still_fails(
     assert "0 sent, 1 pending, 0 failed" in result.output
     assert f"alert to {DESK} NOT sent: cannot write to the outbox" in result.output
     assert "Traceback" not in result.output
+
+
+def test_two_alerts_in_the_same_second_keep_both_files(tmp_path):
+    from briefings.deliver.transports import OutboxTransport
+
+    failures = Failures("send", not_delivered=("river-dispute 2024-04-01 -> r@example.org: x",))
+    sender = Address(addr_spec="briefings@example.org")
+    for _ in range(2):
+        said = send_alert(failures, to=[Address(addr_spec=DESK)], sender=sender,
+                          transport=OutboxTransport(tmp_path))
+        assert said == [f"alert sent to {DESK}"]
+    assert len(list(tmp_path.glob("alert-*.eml"))) == 2

@@ -13,6 +13,7 @@ the command says so and still exits non-zero for the original failure.
 from __future__ import annotations
 
 import email.utils
+import secrets
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -123,10 +124,10 @@ def send_alert(failures: Failures, *, to: Sequence[Address], sender: Address,
         return []
     when = datetime.now(UTC)
     data = alert_message(failures, sender=sender, to=to, when=when).as_bytes()
-    said = []
+    said, unique = [], secrets.token_hex(4)  # two alerts in one second keep both files
     try:
         for n, address in enumerate(to, 1):
-            name = f"alert-{when:%Y%m%dT%H%M%S}-{n}.eml"
+            name = f"alert-{when:%Y%m%dT%H%M%S}-{unique}-{n}.eml"
             try:
                 transport.send(sender=sender.addr_spec, recipient=address.addr_spec, data=data,
                                name=name)
