@@ -29,16 +29,18 @@ SEEDS = ROOT / "seeds"
 SAMPLE_DATE = "2024-04-01"
 
 
+def _run_folder(factory: pytest.TempPathFactory) -> Path:
+    """This run's folder, the one every pytest-xdist worker of the run shares."""
+    own = factory.getbasetemp()
+    return own.parent if "PYTEST_XDIST_WORKER" in os.environ else own
+
+
 def _built_once(factory: pytest.TempPathFactory, name: str, **options: Any) -> Path:
     """An output folder built once for the whole run, shared by pytest-xdist's workers.
 
     The first worker to ask builds it under a lock; the others wait and read it.
     """
-    if "PYTEST_XDIST_WORKER" not in os.environ:
-        out = factory.mktemp(name)
-        build(out=out, templates=None, **options)
-        return out
-    shared = factory.getbasetemp().parent
+    shared = _run_folder(factory)
     out, done = shared / name, shared / f"{name}.done"
     with (shared / f"{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -69,6 +71,35 @@ def rewrite(folder: Path, *pairs: tuple[str, str]) -> None:
         assert old in text, old
         text = text.replace(old, new, 1)
     path.write_text(text, encoding="utf-8")
+
+
+DAILY = (  # a second briefing for a copy of the sample: daily at 06:00 UTC
+    "  - id: second\n    title: Second\n    bluf: B\n    tlp: green\n"
+    "    actors: [highland]\n    schedule: '0 6 * * *'\n    timezone: UTC\n"
+)
+
+
+def add_briefing(folder: Path, text: str = DAILY) -> None:
+    """Append a briefing to ``folder/knowledge.yaml`` (a copy of the sample, whose
+    briefings list comes last)."""
+    path = folder / "knowledge.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def fail_builds_of(monkeypatch: pytest.MonkeyPatch, briefing: str) -> Any:
+    """Make every build that includes ``briefing`` fail as on a full disk; the real
+    ``build``, to put back."""
+    from briefings.publish import build as build_module
+
+    real = build_module.build
+
+    def flaky(**kwargs: Any) -> Any:
+        if briefing in kwargs["only"]:
+            raise OSError("disk full")
+        return real(**kwargs)
+
+    monkeypatch.setattr(build_module, "build", flaky)
+    return real
 
 
 @pytest.fixture
@@ -121,8 +152,7 @@ def print_each_note_once(request: pytest.FixtureRequest, monkeypatch: pytest.Mon
     """
     if request.node.get_closest_marker("fresh_pdfs"):
         return
-    run = tmp_path_factory.getbasetemp()  # this run's; its parent under pytest-xdist
-    shelf = (run.parent if "PYTEST_XDIST_WORKER" in os.environ else run) / "printed"
+    shelf = _run_folder(tmp_path_factory) / "printed"
     shelf.mkdir(exist_ok=True)
     real = pdf.write_pdf
 

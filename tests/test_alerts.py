@@ -9,7 +9,7 @@ from email.headerregistry import Address
 
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLE
+from conftest import SAMPLE, add_briefing, fail_builds_of
 from mail_helpers import DATE
 
 from briefings.cli.main import cli
@@ -142,21 +142,8 @@ def test_the_alert_is_a_well_formed_message_that_lists_at_most_a_hundred_lines()
 def test_a_run_sends_one_alert_for_a_failed_build_and_a_failed_delivery(
     alerting, sample_copy, tmp_path, monkeypatch,
 ):
-    path = sample_copy / "knowledge.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + (
-        "  - id: second\n    title: Second\n    bluf: B\n    tlp: green\n"
-        "    actors: [highland]\n    schedule: '0 6 * * *'\n    timezone: UTC\n"),
-        encoding="utf-8")
-    from briefings.publish import build as build_module
-
-    real = build_module.build
-
-    def flaky(**kwargs):
-        if kwargs["only"] == ["river-dispute"]:
-            raise OSError("disk full")
-        return real(**kwargs)
-
-    monkeypatch.setattr(build_module, "build", flaky)
+    add_briefing(sample_copy)
+    fail_builds_of(monkeypatch, "river-dispute")
     conn = connect()
     add(conn, address="refused@example.org", tlp="green")
     add(conn, address="fine@example.org", tlp="green")

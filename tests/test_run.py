@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, add_briefing, fail_builds_of
 
 from briefings.cli.run import run_due
 from briefings.config import Settings
@@ -91,21 +91,10 @@ def test_on_unchanged_skip_builds_but_does_not_send(setting, sample_copy):
 
 
 def test_one_failing_briefing_does_not_stop_the_others(setting, sample_copy, monkeypatch):
-    path = sample_copy / "knowledge.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + (
-        "  - id: second\n    title: Second\n    bluf: B\n    tlp: green\n"
-        "    actors: [highland]\n    schedule: '0 6 * * *'\n    timezone: UTC\n"),
-        encoding="utf-8")
     from briefings.publish import build as build_module
 
-    real = build_module.build
-
-    def flaky(**kwargs):
-        if kwargs["only"] == ["river-dispute"]:
-            raise OSError("disk full")
-        return real(**kwargs)
-
-    monkeypatch.setattr(build_module, "build", flaky)
+    add_briefing(sample_copy)
+    real = fail_builds_of(monkeypatch, "river-dispute")
     report = run_at(sample_copy, setting / "out", "2024-04-02T07:00:00+00:00")
     status = {o.briefing: o.status for o in report.outcomes}
     assert status == {"river-dispute": "failed", "second": "done"}
@@ -125,8 +114,7 @@ SAME_MONDAY = (  # a second briefing due on the same local date as river-dispute
 def test_the_knowledge_base_is_loaded_once_and_due_editions_built_together(
     setting, sample_copy, monkeypatch,
 ):
-    path = sample_copy / "knowledge.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + SAME_MONDAY, encoding="utf-8")
+    add_briefing(sample_copy, SAME_MONDAY)
     from briefings.publish import build as build_module
     from briefings.publish import load as load_module
 
@@ -155,18 +143,8 @@ def test_the_knowledge_base_is_loaded_once_and_due_editions_built_together(
 
 
 def test_a_failure_in_a_shared_build_fails_only_its_briefing(setting, sample_copy, monkeypatch):
-    path = sample_copy / "knowledge.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + SAME_MONDAY, encoding="utf-8")
-    from briefings.publish import build as build_module
-
-    real = build_module.build
-
-    def flaky(**kwargs):
-        if "river-dispute" in kwargs["only"]:
-            raise OSError("disk full")
-        return real(**kwargs)
-
-    monkeypatch.setattr(build_module, "build", flaky)
+    add_briefing(sample_copy, SAME_MONDAY)
+    fail_builds_of(monkeypatch, "river-dispute")
     report = run_at(sample_copy, setting / "out", "2024-04-01T09:00:00+01:00")
     outcomes = {o.briefing: (o.status, o.detail) for o in report.outcomes}
     assert outcomes["river-dispute"] == ("failed", "not built: OSError: disk full")
@@ -290,11 +268,7 @@ def test_a_pending_delivery_is_retried_by_later_runs_also_for_an_earlier_edition
 def test_a_schedule_that_cannot_be_worked_out_does_not_stop_the_others(
     setting, sample_copy, monkeypatch,
 ):
-    path = sample_copy / "knowledge.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + (
-        "  - id: second\n    title: Second\n    bluf: B\n    tlp: green\n"
-        "    actors: [highland]\n    schedule: '0 6 * * *'\n    timezone: UTC\n"),
-        encoding="utf-8")
+    add_briefing(sample_copy)
     from briefings.cli import run as job
 
     real = job.latest_slot
