@@ -7,16 +7,12 @@ import email.policy
 import http.client
 import re
 import shutil
-import threading
-import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from bs4 import BeautifulSoup
-from mail_helpers import DATE, LATER, free_port
+from mail_helpers import DATE, LATER, serving
 
 from briefings.deliver.ledger import deliver
 from briefings.deliver.serve import create_app
@@ -28,31 +24,10 @@ from briefings.editions import editions
 pytest_plugins = ["mail_fixtures"]
 
 
-@contextmanager
-def _serving(app):
-    """uvicorn serving ``app`` on 127.0.0.1 in a thread; yields its base URL."""
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="off")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    for _ in range(400):  # wait (bounded) for the socket to listen
-        if running.started:
-            break
-        time.sleep(0.05)
-    assert running.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        running.should_exit = True
-        thread.join(timeout=30)
-
-
 @pytest.fixture
 def server(state, built):
     """``briefings serve`` of ``built`` over real HTTP; yields its base URL."""
-    with _serving(create_app(out=built, state=state)) as base:
+    with serving(create_app(out=built, state=state)) as base:
         yield base
 
 
@@ -187,7 +162,7 @@ def test_symlinks_and_dot_files_in_the_public_site_are_not_served(state, built, 
     (site / "hidden" / ".env").write_text("SECRET=1")
     (site / ".git").mkdir()
     (site / ".git" / "config").write_text("[core]")
-    with _serving(create_app(out=out, state=state)) as base:
+    with serving(create_app(out=out, state=state)) as base:
         assert httpx.get(f"{base}/").status_code == 200
         for path in ("/secret.json", f"/private/{DATE}/index.html", "/hidden/.env",
                      "/.git/config", "/hidden/%2eenv"):

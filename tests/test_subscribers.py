@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import http.client
 import sqlite3
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from click.testing import CliRunner
-from mail_helpers import free_port
+from mail_helpers import serving
 
 from briefings.cli.main import cli
 from briefings.config import Settings
@@ -36,25 +33,12 @@ HEADER = "email,name,topics,tlp\n"
 
 
 @contextmanager
-def serving(state: Path) -> Iterator[str]:
+def serving_empty(state: Path) -> Iterator[str]:
     """``briefings serve`` (an empty archive) on 127.0.0.1 in a thread; its base URL."""
     from briefings.deliver.serve import create_app
 
-    port = free_port()
-    config = uvicorn.Config(create_app(out=state.parent / "out", state=state),
-                            host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    for _ in range(400):  # wait (bounded) for the socket to listen
-        if running.started:
-            break
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        running.should_exit = True
-        thread.join(timeout=30)
+    with serving(create_app(out=state.parent / "out", state=state)) as base:
+        yield base
 
 
 def _csv(tmp_path: Path, text: str) -> Path:
@@ -344,7 +328,7 @@ def test_links_mailed_before_addresses_were_compared_whole_keep_working(state):
     assert ann.address == "Ann@Example.org"
     old_link = sign(secret(conn), subscriber=ann.id, address_key="Ann@example.org")
     conn.close()
-    with serving(state) as base:
+    with serving_empty(state) as base:
         assert httpx.get(f"{base}/unsubscribe/{ann.id}/{old_link}").status_code == 200
         assert httpx.post(f"{base}/unsubscribe/{ann.id}/{old_link}").status_code == 200
     assert [s.status for s in listing(connect())] == ["unsubscribed"]
@@ -359,7 +343,7 @@ def test_links_mailed_before_addresses_were_compared_whole_keep_working(state):
 ])
 def test_a_huge_or_malformed_unsubscribe_link_is_refused_never_a_server_error(state, path):
     add(connect(), address="ann@example.org")
-    with serving(state) as base:
+    with serving_empty(state) as base:
         host, port = base.removeprefix("http://").split(":")
         for method in ("GET", "POST"):
             raw = http.client.HTTPConnection(host, int(port), timeout=30)
