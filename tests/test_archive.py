@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
+from conftest import add_briefing
 
 from briefings.config import Settings
 from briefings.publish.build import build
@@ -19,10 +20,8 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 def add_restricted_briefing(seeds: Path) -> None:
-    path = seeds / "knowledge.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + (
-        "  - id: restricted\n    title: Restricted note\n    bluf: B\n    tlp: amber\n"
-        "    actors: [highland]\n"), encoding="utf-8")
+    add_briefing(seeds, "  - id: restricted\n    title: Restricted note\n    bluf: B\n"
+                        "    tlp: amber\n    actors: [highland]\n")
 
 
 def links(page: Path) -> list[str]:
@@ -78,12 +77,11 @@ def test_feed_lists_public_editions_only(tmp_path, sample_copy):
 
 
 def _every_tlp(seeds: Path) -> None:
-    path = seeds / "knowledge.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + "".join(
+    add_briefing(seeds, "".join(
         f"  - id: note-{tlp.replace('+', '-')}\n    title: Note marked {tlp}\n    bluf: B\n"
         f"    tlp: {tlp}\n    actors: [highland]\n"
         for tlp in ("clear", "amber", "amber+strict", "red")
-    ), encoding="utf-8")
+    ))
 
 
 @pytest.mark.parametrize(("setting", "public"), [

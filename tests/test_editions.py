@@ -18,6 +18,7 @@ import pymupdf
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
+from conftest import add_briefing, rewrite
 from mail_helpers import DATE
 
 from briefings.cli.main import cli
@@ -70,11 +71,7 @@ def _fingerprint(folder: Path) -> dict[str, str]:
 
 
 def _raise_levy(seeds: Path) -> None:
-    path = seeds / "knowledge.yaml"
-    text = path.read_text(encoding="utf-8")
-    assert "    rate_percent: 15\n" in text
-    path.write_text(text.replace("    rate_percent: 15\n", "    rate_percent: 25\n"),
-                    encoding="utf-8")
+    rewrite(seeds, ("    rate_percent: 15\n", "    rate_percent: 25\n"))
 
 
 def test_a_changed_delivered_edition_is_refused_then_corrected_for_exactly_its_readers(
@@ -311,8 +308,7 @@ RESTRICTED = """\
 def test_send_routes_amber_strict_and_red_and_says_why_nobody_got_one(
     state, sample_copy, tmp_path, monkeypatch,
 ):
-    path = sample_copy / "knowledge.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + RESTRICTED, encoding="utf-8")
+    add_briefing(sample_copy, RESTRICTED)
     out, box = tmp_path / "out", tmp_path / "outbox"
     monkeypatch.setenv("BRIEFINGS_OUTBOX", str(box))
     build(seeds=sample_copy, templates=None, out=out, date=DATE, jobs=2, now=NOW,
@@ -348,10 +344,8 @@ def test_send_routes_amber_strict_and_red_and_says_why_nobody_got_one(
 def test_a_restricted_original_stays_off_the_site_when_its_correction_is_clear(
     state, sample_copy, tmp_path,
 ):
-    path = sample_copy / "knowledge.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + (
-        "  - id: release\n    title: Release note\n    bluf: B\n    tlp: amber\n"
-        "    actors: [highland]\n"), encoding="utf-8")
+    add_briefing(sample_copy, "  - id: release\n    title: Release note\n    bluf: B\n"
+                              "    tlp: amber\n    actors: [highland]\n")
     out, box = tmp_path / "out", tmp_path / "outbox"
     add(connect(), address="ann@example.org", tlp="amber")
     options = {"templates": None, "out": out, "date": DATE, "jobs": 1, "only": ["release"],
@@ -359,8 +353,7 @@ def test_a_restricted_original_stays_off_the_site_when_its_correction_is_clear(
     build(seeds=sample_copy, **options)
     assert deliver(conn=connect(), editions=pick_editions(out, only=["release"]),
                    transport=OutboxTransport(box)).sent == 1
-    path.write_text(path.read_text(encoding="utf-8").replace("tlp: amber", "tlp: clear"),
-                    encoding="utf-8")
+    rewrite(sample_copy, ("tlp: amber", "tlp: clear"))
     [fixed] = build(seeds=sample_copy, correct="Cleared for release.", **options).built
     assert fixed.tlp == "clear"
     site = out / "public"
@@ -382,10 +375,9 @@ def test_without_a_date_the_build_is_dated_today_where_it_is_earliest(
     result = runner.invoke(cli, [*args, "--now", "2024-06-01T23:30Z", B])  # London: 2 June
     assert result.exit_code == 0, result.output
     assert [e.date for e in editions(out, B)] == ["2024-06-02"]
-    path = sample_copy / "knowledge.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + (
-        "  - id: west\n    title: West coast note\n    bluf: B\n    tlp: clear\n"
-        "    actors: [highland]\n    timezone: America/Los_Angeles\n"), encoding="utf-8")
+    add_briefing(sample_copy, "  - id: west\n    title: West coast note\n    bluf: B\n"
+                              "    tlp: clear\n    actors: [highland]\n"
+                              "    timezone: America/Los_Angeles\n")
     result = runner.invoke(cli, [*args, "--now", "2024-06-02T23:30Z"])  # LA: still 2 June
     assert result.exit_code == 0, result.output
     assert [e.date for e in editions(out, "west")] == ["2024-06-02"]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pymupdf
 import pytest
 from bs4 import BeautifulSoup
+from conftest import rewrite
 from PIL import Image
 
 from briefings.figure_image import FigureImage, content_id
@@ -264,11 +265,9 @@ def test_same_data_same_bytes(sample_part) -> None:
 
 
 def hostile_kb(sample_copy: Path) -> Path:
-    text = (sample_copy / "knowledge.yaml").read_text(encoding="utf-8")
-    text = text.replace("name: Basin Council", f"name: '{HOSTILE[0]}'")
-    text = text.replace("name: Highland Republic", f"name: '{HOSTILE[1]}'")
-    text = text.replace("title: Basin treaty signed", "title: 'Costs $5 \\N or $x^2$ </text>'")
-    (sample_copy / "knowledge.yaml").write_text(text, encoding="utf-8")
+    rewrite(sample_copy, ("name: Basin Council", f"name: '{HOSTILE[0]}'"),
+            ("name: Highland Republic", f"name: '{HOSTILE[1]}'"),
+            ("title: Basin treaty signed", "title: 'Costs $5 \\N or $x^2$ </text>'"))
     return sample_copy
 
 

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
-from conftest import ROOT, rewrite
+from conftest import ROOT, add_briefing, rewrite
 
 from briefings.cli.main import cli
 from briefings.config import Settings
@@ -77,8 +77,7 @@ def test_run_fails_only_the_briefing_whose_judgment_moved(tmp_path, sample_copy,
     monkeypatch.delenv("BRIEFINGS_SMTP_URL", raising=False)
     other = ("  - id: council-watch\n    title: Basin Council watch\n    bluf: Quiet.\n"
              '    tlp: clear\n    actors: [basin-council]\n    schedule: "0 6 * * 1"\n')
-    (sample_copy / "knowledge.yaml").write_text(
-        (sample_copy / "knowledge.yaml").read_text() + other)
+    add_briefing(sample_copy, other)
     out = tmp_path / "out"
 
     def run(moment):

@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime
 
 import pytest
-from conftest import ROOT, add_briefing, fail_builds_of
+from conftest import ROOT, add_briefing, fail_builds_of, rewrite
 
 from briefings.cli.run import run_due
 from briefings.config import Settings
@@ -68,20 +68,16 @@ def test_after_downtime_only_the_latest_missed_slot_is_built(setting, sample_cop
 def test_before_the_first_slot_nothing_is_due_and_unscheduled_briefings_are_left(
     setting, sample_copy,
 ):
-    path = sample_copy / "knowledge.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + (
-        "  - id: no-schedule\n    title: Unscheduled\n    bluf: B\n    tlp: clear\n"
-        "    actors: [qamaria]\n"), encoding="utf-8")
+    add_briefing(sample_copy, "  - id: no-schedule\n    title: Unscheduled\n    bluf: B\n"
+                              "    tlp: clear\n    actors: [qamaria]\n")
     report = run_at(sample_copy, setting / "out", "2024-04-01T05:59:00+01:00")
     assert [(o.slot, o.status) for o in report.outcomes] == [("2024-03-25T06:00", "done")]
     assert not (setting / "out" / "no-schedule").exists()
 
 
 def test_on_unchanged_skip_builds_but_does_not_send(setting, sample_copy):
-    path = sample_copy / "knowledge.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        "    timezone: Europe/London\n", "    timezone: Europe/London\n    on_unchanged: skip\n"),
-        encoding="utf-8")
+    rewrite(sample_copy, (
+        "    timezone: Europe/London\n", "    timezone: Europe/London\n    on_unchanged: skip\n"))
     out = setting / "out"
     run_at(sample_copy, out, "2024-04-01T07:00:00+01:00")
     second = run_at(sample_copy, out, "2024-04-08T07:00:00+01:00")
@@ -197,9 +193,7 @@ def test_a_slot_retried_after_the_knowledge_base_changed_keeps_the_edition_as_se
     conn.execute("UPDATE runs SET status = 'failed'")  # as if a reader were still pending
     add(conn, address="later@example.org", topics=["water"], tlp="green")
     conn.close()
-    path = sample_copy / "knowledge.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("rate_percent: 15",
-                                                             "rate_percent: 25"))
+    rewrite(sample_copy, ("rate_percent: 15", "rate_percent: 25"))
     again = run_at(sample_copy, out, "2024-04-03T10:00:00+00:00")
     [outcome] = again.outcomes
     assert outcome.status == "done", outcome.detail
@@ -218,9 +212,7 @@ def test_the_next_run_mails_a_correction_to_the_readers_of_the_original(setting,
 
     out = setting / "out"
     run_at(sample_copy, out, "2024-04-03T09:00:00+00:00")
-    path = sample_copy / "knowledge.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("rate_percent: 15",
-                                                             "rate_percent: 25"))
+    rewrite(sample_copy, ("rate_percent: 15", "rate_percent: 25"))
     build(seeds=sample_copy, templates=None, out=out, date="2024-04-01", jobs=1,
           correct="The rate is 25%.", now=datetime(2024, 4, 3, 10, tzinfo=UTC),
           settings=Settings.from_env())

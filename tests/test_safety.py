@@ -14,7 +14,7 @@ import pymupdf
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
-from conftest import SAMPLE_DATE
+from conftest import SAMPLE_DATE, rewrite
 
 from briefings import editions
 from briefings.cli.main import cli
@@ -68,20 +68,16 @@ def listener():
 
 
 def _add_actor(folder: Path, text: str) -> None:
-    path = folder / "knowledge.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        "    summary: Downstream state; depends on the river for **most** of its water.\n",
-        f"    summary: {text}\n", 1), encoding="utf-8")
+    rewrite(folder, ("    summary: Downstream state; depends on the river for **most** of its "
+                     "water.\n", f"    summary: {text}\n"))
 
 
 def test_images_in_the_yaml_are_not_fetched(tmp_path, sample_copy, listener):
     url = f"http://127.0.0.1:{listener.port}/spy.png"
     _add_actor(sample_copy, f"'![spy]({url}) ![pw](file:///etc/passwd) <img src=\"{url}\">'")
-    (sample_copy / "knowledge.yaml").write_text(
-        (sample_copy / "knowledge.yaml").read_text(encoding="utf-8").replace(
-            "    bluf: Highland's reservoir is filling; Qamaria threatens a **15% levy**.\n",
-            f"    bluf: '![the dam]({url}) and <{url}> and [![x]({url})]({url})'\n", 1),
-        encoding="utf-8")
+    rewrite(sample_copy, (
+        "    bluf: Highland's reservoir is filling; Qamaria threatens a **15% levy**.\n",
+        f"    bluf: '![the dam]({url}) and <{url}> and [![x]({url})]({url})'\n"))
     out = tmp_path / "out"
     build(seeds=sample_copy, templates=None, out=out, date=SAMPLE_DATE, jobs=1)
     folder = out / "river-dispute" / SAMPLE_DATE
@@ -224,9 +220,7 @@ def test_a_full_disk_mid_edition_is_a_clean_error_and_changes_nothing(
 def test_a_full_disk_while_copying_the_public_site_keeps_the_old_site(
     tmp_path, sample_copy, monkeypatch,
 ):
-    kb = sample_copy / "knowledge.yaml"
-    kb.write_text(kb.read_text(encoding="utf-8").replace("tlp: green", "tlp: clear", 1),
-                  encoding="utf-8")
+    rewrite(sample_copy, ("tlp: green", "tlp: clear"))
     out = tmp_path / "out"
     build(seeds=sample_copy, templates=None, out=out, date=SAMPLE_DATE, jobs=1)
     site = {p: b for p, b in _files(out).items() if p.is_relative_to(out / editions.PUBLIC)}

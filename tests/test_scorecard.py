@@ -11,7 +11,7 @@ import pymupdf
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
-from conftest import rewrite
+from conftest import add_briefing, rewrite
 
 from briefings.cli.main import cli
 from briefings.config import Settings
@@ -244,8 +244,7 @@ def test_a_clear_note_never_quotes_an_amber_edition(tmp_path, sample_copy, build
              "    tlp: amber\n    actors: [qamaria]\n")
     out = tmp_path / "out"
     build_on(sample_copy, out, "2024-04-01")  # the clear note prints "realistic possibility"
-    text = (sample_copy / "knowledge.yaml").read_text() + amber
-    (sample_copy / "knowledge.yaml").write_text(text)
+    add_briefing(sample_copy, amber)
     rewrite(sample_copy, (LEVY, "    likelihood: highly-likely\n    confidence: low\n"
                                 "    reason_for_change: A date was set.\n"))
     build_on(sample_copy, out, "2024-04-08", figures=False)  # both; the amber one is new
